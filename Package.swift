@@ -1,0 +1,51 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Numeric kernels are hot loops; release builds drop bounds checks and target the AVX2/FMA machines
+// rnnguard is deployed on (see docs/architecture.md). Debug builds keep every check for the tests.
+let numericFlags: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))
+]
+
+let package = Package(
+    name: "rnnguard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rnnguard", targets: ["rnnguard"]),
+        .library(name: "SequenceModels", targets: ["SequenceModels"]),
+        .library(name: "POPQORN", targets: ["POPQORN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .target(name: "SequenceModels", swiftSettings: numericFlags),
+        .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], swiftSettings: numericFlags),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "GuardService", dependencies: [
+            "SequenceModels", "POPQORN", "ZeroMQ",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .target(name: "GuardClient", dependencies: ["ZeroMQ"]),
+        .executableTarget(name: "rnnguard", dependencies: [
+            "SequenceModels", "POPQORN", "GuardService", "GuardClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
+        .testTarget(name: "POPQORNTests", dependencies: ["POPQORN", "SequenceModels"]),
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "GuardServiceTests", dependencies: ["GuardService", "GuardClient", "ZeroMQ"]),
+        .testTarget(name: "rnnguardTests", dependencies: ["SequenceModels"]),
+    ]
+)

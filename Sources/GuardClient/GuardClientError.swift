@@ -1,0 +1,19 @@
+import ZeroMQ
+
+/// Why a client call failed (an error *reply* is not a failure: it comes back as a ``GuardReply``).
+public enum GuardClientError: Error, CustomStringConvertible, Sendable {
+    /// No reply within the client's timeout.
+    case timeout(milliseconds: Int32)
+    /// The socket failed.
+    case transport(ZeroMQError)
+    /// The reply was not a protocol-v1 JSON reply.
+    case malformedReply(String)
+
+    public var description: String {
+        switch self {
+        case .timeout(let ms): "no reply within \(ms) ms"
+        case .transport(let error): "transport: \(error)"
+        case .malformedReply(let detail): "malformed reply: \(detail)"
+        }
+    }
+}

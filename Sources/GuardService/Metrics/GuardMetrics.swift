@@ -1,0 +1,83 @@
+import Prometheus
+
+/// The sidecar's Prometheus metrics, kept in their own registry (so several servers in one process, as in
+/// the tests, do not share counters) and served as text by ``MetricsHTTPServer``.
+///
+/// Metric names, all prefixed `rnnguard_`:
+/// - `requests_total{model,op,decision,code}`: every reply; `decision` is accept/flag/refuse for
+///   certify, `none` otherwise; `code` is the error code or `ok`.
+/// - `inference_seconds{model}`, `certification_seconds{model,mode}`: latency histograms, separately.
+/// - `certified_radius{model}`: histogram of certified radii (partial ones included).
+/// - `queue_depth`, `queue_capacity`, `workers`, `workers_busy`: gauges.
+/// - `worker_busy_seconds_total`: time workers spent on requests; its rate divided by `workers` is the
+///   utilisation.
+public final class GuardMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let queueDepthGauge: Gauge
+    private let queueCapacityGauge: Gauge
+    private let workersGauge: Gauge
+    private let busyWorkersGauge: Gauge
+    private let busySeconds: Counter
+
+    private static let latencyBuckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                   0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    private static let radiusBuckets: [Double] = [0, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15,
+                                                  0.2, 0.3, 0.5, 1]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        queueDepthGauge = registry.makeGauge(name: "rnnguard_queue_depth", help: "Requests waiting for a worker.")
+        queueCapacityGauge = registry.makeGauge(name: "rnnguard_queue_capacity", help: "limits.queue_depth.")
+        workersGauge = registry.makeGauge(name: "rnnguard_workers", help: "Worker threads.")
+        busyWorkersGauge = registry.makeGauge(name: "rnnguard_workers_busy", help: "Workers handling a request now.")
+        busySeconds = registry.makeCounter(name: "rnnguard_worker_busy_seconds_total",
+                                           help: "Seconds workers spent handling requests (rate / workers = utilisation).")
+    }
+
+    /// Counts one reply.
+    public func countRequest(model: String?, op: Operation?, decision: Decision.Action?, code: ErrorCode?) {
+        registry.makeCounter(name: "rnnguard_requests_total",
+                             labels: [("model", model ?? "none"), ("op", op?.rawValue ?? "none"),
+                                      ("decision", decision?.rawValue ?? "none"), ("code", code?.rawValue ?? "ok")],
+                             help: "Replies sent, by model, op, decision and error code.").increment()
+    }
+
+    /// Records a handled model request: latencies and the certified radius.
+    public func record(_ outcome: RequestOutcome) {
+        guard let model = outcome.model, outcome.errorCode == nil else { return }
+        if let seconds = outcome.inferenceSeconds {
+            registry.makeValueHistogram(name: "rnnguard_inference_seconds", labels: [("model", model)],
+                                        buckets: Self.latencyBuckets, help: "Model inference time per request.")
+                .record(seconds)
+        }
+        if let seconds = outcome.certifySeconds, let mode = outcome.certifyMode {
+            registry.makeValueHistogram(name: "rnnguard_certification_seconds", labels: [("model", model), ("mode", mode.rawValue)],
+                                        buckets: Self.latencyBuckets, help: "POPQORN certification time per request.")
+                .record(seconds)
+        }
+        if let radius = outcome.radius {
+            registry.makeValueHistogram(name: "rnnguard_certified_radius", labels: [("model", model)],
+                                        buckets: Self.radiusBuckets, help: "Certified radius per certify request.")
+                .record(radius)
+        }
+    }
+
+    public func setQueue(depth: Int, capacity: Int) {
+        queueDepthGauge.set(Double(depth))
+        queueCapacityGauge.set(Double(capacity))
+    }
+
+    public func setWorkers(total: Int, busy: Int) {
+        workersGauge.set(Double(total))
+        busyWorkersGauge.set(Double(busy))
+    }
+
+    public func addBusyTime(seconds: Double) {
+        busySeconds.increment(by: seconds)
+    }
+
+    /// The Prometheus text exposition (format 0.0.4).
+    public func exposition() -> String {
+        registry.emitToString()
+    }
+}

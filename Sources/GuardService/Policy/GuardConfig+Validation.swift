@@ -1,0 +1,179 @@
+import Foundation
+import POPQORN
+import ZeroMQ
+
+/// Building a ``GuardConfig`` from YAML, checking every value; each failure names its key path.
+extension GuardConfig {
+    init(validating root: ConfigNode) throws(ConfigError) {
+        let keys = try root.mapping(allowed: ["listen", "metrics", "workers", "limits", "audit_log", "curve", "models"])
+
+        guard let listenNode = keys["listen"] else { throw ConfigError("listen is required (e.g. tcp://127.0.0.1:5555)") }
+        let listen = try listenNode.strings()
+        guard !listen.isEmpty else { throw ConfigError("listen must name at least one endpoint") }
+        for (index, endpoint) in listen.enumerated()
+        where !["tcp://", "ipc://", "inproc://"].contains(where: endpoint.hasPrefix) {
+            let path = listenNode.node.sequence == nil ? "listen" : "listen[\(index)]"
+            throw ConfigError("\(path) must be a tcp://, ipc:// or inproc:// endpoint, not \"\(endpoint)\"")
+        }
+
+        var metrics: String?
+        if let node = keys["metrics"], !node.isNull {
+            let value = try node.string()
+            guard MetricsAddress(value) != nil else {
+                throw ConfigError("metrics must be host:port (e.g. 127.0.0.1:9464), not \"\(value)\"")
+            }
+            metrics = value
+        }
+
+        var workers = 0
+        if let node = keys["workers"], !node.isNull {
+            workers = try node.int()
+            guard workers >= 0 else { throw ConfigError("workers must be >= 0 (0: one per core)") }
+        }
+
+        var limits = Limits()
+        if let node = keys["limits"] { limits = try Self.limits(node) }
+
+        var auditLog: String?
+        if let node = keys["audit_log"], !node.isNull { auditLog = try node.string() }
+
+        var curve: CurveSettings?
+        if let node = keys["curve"], !node.isNull { curve = try Self.curve(node) }
+
+        guard let modelsNode = keys["models"] else { throw ConfigError("models is required: list at least one model") }
+        var models: [ModelPolicy] = []
+        for node in try modelsNode.list() {
+            let policy = try Self.model(node)
+            if models.contains(where: { $0.name == policy.name }) {
+                throw ConfigError("\(node.path).name \"\(policy.name)\" is used by an earlier model")
+            }
+            models.append(policy)
+        }
+        guard !models.isEmpty else { throw ConfigError("models must list at least one model") }
+
+        self.init(listen: listen, metrics: metrics, workers: workers, limits: limits, auditLog: auditLog,
+                  curve: curve, models: models)
+    }
+
+    private static func limits(_ node: ConfigNode) throws(ConfigError) -> Limits {
+        let keys = try node.mapping(allowed: ["max_message_bytes", "max_sequence_length", "queue_depth"])
+        var limits = Limits()
+        if let value = keys["max_message_bytes"] { limits.maxMessageBytes = try positive(value) }
+        if let value = keys["max_sequence_length"] { limits.maxSequenceLength = try positive(value) }
+        if let value = keys["queue_depth"] { limits.queueDepth = try positive(value) }
+        return limits
+    }
+
+    private static func positive(_ node: ConfigNode) throws(ConfigError) -> Int {
+        let value = try node.int()
+        guard value > 0 else { throw ConfigError("\(node.path) must be > 0") }
+        return value
+    }
+
+    private static func curve(_ node: ConfigNode) throws(ConfigError) -> CurveSettings {
+        let keys = try node.mapping(allowed: ["secret_key", "secret_key_file", "allowed_clients"])
+        let secretKey: String
+        switch (keys["secret_key"], keys["secret_key_file"]) {
+        case (let inline?, nil):
+            secretKey = try inline.string()
+        case (nil, let file?):
+            let path = try file.string()
+            do {
+                secretKey = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw ConfigError("\(file.path): cannot read \(path)")
+            }
+        default:
+            throw ConfigError("\(node.path) needs exactly one of secret_key, secret_key_file")
+        }
+        guard CurveKeyPair.isValidKey(secretKey) else {
+            throw ConfigError("\(node.path).secret_key must be a 40-character Z85 key (make one with `rnnguard keygen`)")
+        }
+        guard let clientsNode = keys["allowed_clients"] else {
+            throw ConfigError("\(node.path).allowed_clients is required: list the public keys of the clients to serve")
+        }
+        var clients: Set<String> = []
+        for item in try clientsNode.list() {
+            let key = try item.string()
+            guard CurveKeyPair.isValidKey(key) else { throw ConfigError("\(item.path) must be a 40-character Z85 public key") }
+            clients.insert(key)
+        }
+        guard !clients.isEmpty else { throw ConfigError("\(clientsNode.path) must list at least one client key") }
+        return CurveSettings(secretKey: secretKey, allowedClients: clients)
+    }
+
+    private static func model(_ node: ConfigNode) throws(ConfigError) -> ModelPolicy {
+        let keys = try node.mapping(allowed: ["name", "path", "certify", "decide"])
+        guard let nameNode = keys["name"] else { throw ConfigError("\(node.path).name is required") }
+        let name = try nameNode.string()
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
+        guard !name.isEmpty, name.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw ConfigError("\(nameNode.path) must be non-empty letters, digits, '.', '_' or '-', not \"\(name)\"")
+        }
+        guard let pathNode = keys["path"] else { throw ConfigError("\(node.path).path is required") }
+        let path = try pathNode.string()
+        guard !path.isEmpty else { throw ConfigError("\(pathNode.path) must not be empty") }
+
+        let certify = try keys["certify"].map { node throws(ConfigError) in try certifyPolicy(node) } ?? CertifyPolicy()
+        guard let decideNode = keys["decide"] else {
+            throw ConfigError("\(node.path).decide is required (accept_at_or_above, refuse_below)")
+        }
+        return ModelPolicy(name: name, path: path, certify: certify, decide: try decisionPolicy(decideNode))
+    }
+
+    private static func certifyPolicy(_ node: ConfigNode) throws(ConfigError) -> CertifyPolicy {
+        let keys = try node.mapping(allowed: ["norm", "frames", "mode", "deadline_ms", "allow_overrides"])
+        var policy = CertifyPolicy()
+        if let value = keys["norm"] {
+            guard let norm = Norm(argument: try value.string()) else {
+                throw ConfigError("\(value.path) must be one of 1, 2, inf, not \(value.shown)")
+            }
+            policy.norm = norm
+        }
+        if let value = keys["frames"] {
+            guard let frames = FrameSelection(argument: try value.string()) else {
+                throw ConfigError("\(value.path) must be all, a step T or a window A:B (0-based, A <= B), not \(value.shown)")
+            }
+            policy.frames = frames
+        }
+        if let value = keys["mode"] {
+            guard let mode = CertifyMode(rawValue: try value.string()) else {
+                throw ConfigError("\(value.path) must be threshold or radius, not \(value.shown)")
+            }
+            policy.mode = mode
+        }
+        if let value = keys["deadline_ms"], !value.isNull {
+            let deadline = try value.double()
+            guard deadline > 0 else { throw ConfigError("\(value.path) must be > 0") }
+            policy.deadlineMilliseconds = deadline
+        }
+        if let value = keys["allow_overrides"] {
+            for item in try value.list() {
+                guard let key = OverrideKey(rawValue: try item.string()) else {
+                    throw ConfigError("\(item.path) must be one of mode, frames, target, not \(item.shown)")
+                }
+                policy.allowOverrides.insert(key)
+            }
+        }
+        return policy
+    }
+
+    private static func decisionPolicy(_ node: ConfigNode) throws(ConfigError) -> DecisionPolicy {
+        let keys = try node.mapping(allowed: ["accept_at_or_above", "refuse_below", "on_deadline"])
+        guard let acceptNode = keys["accept_at_or_above"] else { throw ConfigError("\(node.path).accept_at_or_above is required") }
+        guard let refuseNode = keys["refuse_below"] else { throw ConfigError("\(node.path).refuse_below is required") }
+        let accept = try acceptNode.double()
+        let refuse = try refuseNode.double()
+        guard accept >= 0 else { throw ConfigError("\(acceptNode.path) must be >= 0") }
+        guard refuse >= 0 else { throw ConfigError("\(refuseNode.path) must be >= 0") }
+        guard refuse <= accept else { throw ConfigError("\(node.path).refuse_below must be <= accept_at_or_above") }
+        var onDeadline = DeadlineAction.flag
+        if let value = keys["on_deadline"] {
+            guard let action = DeadlineAction(rawValue: try value.string()) else {
+                throw ConfigError("\(value.path) must be flag or refuse, not \(value.shown)")
+            }
+            onDeadline = action
+        }
+        return DecisionPolicy(acceptAtOrAbove: accept, refuseBelow: refuse, onDeadline: onDeadline)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Yams
+
+/// The validated sidecar configuration (`config/guard.yaml`). See `config/guard.yaml` for every key.
+///
+/// Relative paths (model folders, the audit log, key files) resolve against the current working
+/// directory, like any command-line path: run `rnnguard serve` from the directory the config assumes
+/// (the repository root for the bundled one).
+public struct GuardConfig: Sendable {
+    /// ZeroMQ endpoints the ROUTER socket binds, e.g. `tcp://127.0.0.1:5555`.
+    public var listen: [String]
+    /// `host:port` of the Prometheus `/metrics` HTTP endpoint (nil: no endpoint; port 0: any free port).
+    public var metrics: String?
+    /// Worker threads (already resolved: 0 in the file means one per core).
+    public var workers: Int
+    public var limits: Limits
+    /// Where flagged and refused predictions are appended as JSON lines (nil: no audit log).
+    public var auditLog: String?
+    /// CurveZMQ settings (nil: plain TCP, no authentication).
+    public var curve: CurveSettings?
+    public var models: [ModelPolicy]
+
+    public init(listen: [String], metrics: String? = nil, workers: Int = 0, limits: Limits = Limits(),
+                auditLog: String? = nil, curve: CurveSettings? = nil, models: [ModelPolicy]) {
+        self.listen = listen
+        self.metrics = metrics
+        self.workers = workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount
+        self.limits = limits
+        self.auditLog = auditLog
+        self.curve = curve
+        self.models = models
+    }
+
+    /// Request limits, enforced before any model work.
+    public struct Limits: Sendable {
+        /// Largest accepted request (all frames together). Bigger requests get `too_large`; a single
+        /// frame beyond twice this (plus 64 KiB) makes libzmq drop the connection without a reply.
+        public var maxMessageBytes: Int
+        /// Most time steps (or tokens) in one input; longer gets `sequence_too_long`.
+        public var maxSequenceLength: Int
+        /// Requests waiting for a worker; when full, new ones get `busy` at once.
+        public var queueDepth: Int
+
+        public init(maxMessageBytes: Int = 1 << 20, maxSequenceLength: Int = 1024, queueDepth: Int = 64) {
+            self.maxMessageBytes = maxMessageBytes
+            self.maxSequenceLength = maxSequenceLength
+            self.queueDepth = queueDepth
+        }
+    }
+
+    /// CurveZMQ: the server's secret key and the public keys of the clients it serves.
+    public struct CurveSettings: Sendable {
+        /// Z85, 40 characters.
+        public var secretKey: String
+        /// Z85 public keys; a client with any other key is not served.
+        public var allowedClients: Set<String>
+
+        public init(secretKey: String, allowedClients: Set<String>) {
+            self.secretKey = secretKey
+            self.allowedClients = allowedClients
+        }
+    }
+
+    /// Reads and validates a configuration file.
+    public static func load(from path: String) throws(ConfigError) -> GuardConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError("\(path): cannot read the configuration (\(error.localizedDescription))")
+        }
+        return try parse(yaml: text)
+    }
+
+    /// Parses and validates configuration text.
+    public static func parse(yaml: String) throws(ConfigError) -> GuardConfig {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ConfigError("the configuration is not valid YAML: \(error)")
+        }
+        guard let root else { throw ConfigError("the configuration is empty") }
+        return try GuardConfig(validating: ConfigNode(node: root, path: ""))
+    }
+
+    /// The policy of the model called `name`.
+    public func policy(named name: String) -> ModelPolicy? {
+        models.first { $0.name == name }
+    }
+}

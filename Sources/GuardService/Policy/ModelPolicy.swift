@@ -1,0 +1,79 @@
+import POPQORN
+
+/// How one served model is certified and how its certificate becomes a decision (`models[i]` in the
+/// configuration).
+public struct ModelPolicy: Sendable {
+    /// The name clients put in `model`.
+    public var name: String
+    /// The model folder (`model.json`, `model.safetensors`), resolved against the working directory.
+    public var path: String
+    public var certify: CertifyPolicy
+    public var decide: DecisionPolicy
+
+    public init(name: String, path: String, certify: CertifyPolicy, decide: DecisionPolicy) {
+        self.name = name
+        self.path = path
+        self.certify = certify
+        self.decide = decide
+    }
+}
+
+/// What a certificate is computed over and how much it may cost.
+public struct CertifyPolicy: Sendable {
+    public var norm: Norm
+    public var frames: FrameSelection
+    public var mode: CertifyMode
+    /// Time budget of one request from its arrival, in ms (nil: none). A radius search stops at it.
+    public var deadlineMilliseconds: Double?
+    /// What a request may change beyond the always-allowed cheaper choices (see ``OverrideKey``).
+    public var allowOverrides: Set<OverrideKey>
+
+    public init(norm: Norm = .l2, frames: FrameSelection = .all, mode: CertifyMode = .threshold,
+                deadlineMilliseconds: Double? = nil, allowOverrides: Set<OverrideKey> = []) {
+        self.norm = norm
+        self.frames = frames
+        self.mode = mode
+        self.deadlineMilliseconds = deadlineMilliseconds
+        self.allowOverrides = allowOverrides
+    }
+}
+
+/// `threshold`: one or two bound passes at the decision thresholds (the production fast path);
+/// `radius`: a bisection for the largest certified radius (for reports and audits).
+public enum CertifyMode: String, Sendable, CaseIterable {
+    case threshold
+    case radius
+}
+
+/// Certificate settings a request may override, when the policy lists them in `allow_overrides`.
+///
+/// A request may always make certification cheaper (radius -> threshold, a shorter deadline); these
+/// keys open the rest: `mode` (threshold -> radius), `frames` (which steps are perturbed) and `target`
+/// (a targeted certificate against one class).
+public enum OverrideKey: String, Sendable, CaseIterable {
+    case mode
+    case frames
+    case target
+}
+
+/// Thresholds on the certified radius and the action when a deadline cuts certification short.
+public struct DecisionPolicy: Sendable {
+    /// A certified radius at or above this is accepted.
+    public var acceptAtOrAbove: Double
+    /// A certified radius below this is refused; between the two, accepted with the flag "fragile".
+    public var refuseBelow: Double
+    public var onDeadline: DeadlineAction
+
+    public init(acceptAtOrAbove: Double, refuseBelow: Double, onDeadline: DeadlineAction = .flag) {
+        self.acceptAtOrAbove = acceptAtOrAbove
+        self.refuseBelow = refuseBelow
+        self.onDeadline = onDeadline
+    }
+}
+
+/// What a certificate cut short by its deadline turns into, unless its partial radius already
+/// reaches `accept_at_or_above`.
+public enum DeadlineAction: String, Sendable, CaseIterable {
+    case flag
+    case refuse
+}

@@ -1,0 +1,48 @@
+import Foundation
+import POPQORN
+import SequenceModels
+
+/// One model as the server runs it: its policy, the loaded classifier and its certifier. Immutable and
+/// `Sendable`, so every worker thread shares one instance.
+public struct ServedModel: Sendable {
+    public let policy: ModelPolicy
+    public let classifier: SequenceClassifier
+    public let certifier: Certifier
+
+    public init(policy: ModelPolicy, classifier: SequenceClassifier) {
+        self.policy = policy
+        self.classifier = classifier
+        self.certifier = Certifier(model: classifier)
+    }
+
+    /// Loads the folder `policy.path` names.
+    ///
+    /// - Parameter index: the model's position in `models`, for the error message.
+    public static func load(_ policy: ModelPolicy, index: Int) throws(ConfigError) -> ServedModel {
+        do {
+            let classifier = try SequenceClassifier(contentsOf: URL(fileURLWithPath: policy.path, isDirectory: true))
+            return ServedModel(policy: policy, classifier: classifier)
+        } catch {
+            throw ConfigError("models[\(index)].path: cannot load model \"\(policy.name)\" from \(policy.path): \(error)")
+        }
+    }
+
+    /// How clients see this model (op `models`).
+    public var info: Reply.ModelInfo {
+        let manifest = classifier.manifest
+        let certify = policy.certify, decide = policy.decide
+        return Reply.ModelInfo(
+            name: policy.name,
+            architecture: manifest.architecture.rawValue,
+            input: classifier.embedding == nil ? "features" : (classifier.vocabulary == nil ? "tokens" : "tokens|text"),
+            inputSize: manifest.inputSize,
+            vocabularySize: classifier.vocabulary?.tokens.count,
+            numClasses: manifest.numClasses,
+            labels: manifest.labels,
+            policy: Reply.PolicyBody(
+                norm: certify.norm.rawValue, frames: certify.frames.description, mode: certify.mode.rawValue,
+                deadlineMilliseconds: certify.deadlineMilliseconds, acceptAtOrAbove: decide.acceptAtOrAbove,
+                refuseBelow: decide.refuseBelow, onDeadline: decide.onDeadline.rawValue,
+                allowOverrides: certify.allowOverrides.map(\.rawValue).sorted()))
+    }
+}

@@ -1,0 +1,70 @@
+import SequenceModels
+
+/// POPQORN certificates for one model: threshold checks, radius searches and per-frame sensitivity.
+///
+/// A certificate at eps holds when, for every class j other than the label (or for the target only), a
+/// lower bound of y_label - y_j over the whole perturbation set is positive. The margins are bounded
+/// directly, from the rows W_label - W_j of the head, which is tighter than comparing separate bounds of
+/// the logits. Bounds are computed in `Double`; a margin must exceed `marginFloor`, far above the
+/// rounding a bound computation can accumulate, to count as positive.
+public struct Certifier: Sendable {
+    public let model: SequenceClassifier
+    private let cells: [any CellUnrolling]
+
+    /// The smallest margin lower bound that certifies.
+    public static let marginFloor = 1e-8
+
+    public init(model: SequenceClassifier) {
+        self.model = model
+        self.cells = model.layers.map(\.unrolling)
+    }
+
+    /// Everything about one input that does not depend on eps, prepared once per search.
+    struct Problem {
+        let unrolled: UnrolledClassifier
+        let centre: [[Double]]
+        let perturbed: [Bool]
+        let perturbation: Perturbation
+        let label: Int
+        let rivals: [Int]
+    }
+
+    func problem(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int?) throws -> Problem {
+        try model.validate(sequence)
+        let classes = model.numClasses
+        guard (0..<classes).contains(label) else { throw CertifierError.badLabel(label, classes: classes) }
+        if let target, !(0..<classes).contains(target) || target == label {
+            throw CertifierError.badTarget(target, classes: classes)
+        }
+        if let last = perturbation.frames.lastStep, last >= sequence.count {
+            throw CertifierError.framesOutOfRange(selection: perturbation.frames.description, length: sequence.count)
+        }
+        let unrolled = model.unrolled(length: sequence.count, cells: cells)
+        return Problem(unrolled: unrolled, centre: unrolled.graph.evaluate(sequence),
+                       perturbed: unrolled.graph.perturbedNodes(perturbation.frames.contains),
+                       perturbation: perturbation, label: label,
+                       rivals: target.map { [$0] } ?? (0..<classes).filter { $0 != label })
+    }
+
+    func check(_ problem: Problem, epsilon: Double) -> ThresholdCheck {
+        var engine = LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre, perturbed: problem.perturbed,
+                                       perturbation: problem.perturbation, epsilon: epsilon)
+        let classes = model.numClasses
+        var rows = [Double](repeating: 0, count: problem.rivals.count * classes)
+        for (r, j) in problem.rivals.enumerated() {
+            rows[r * classes + problem.label] = 1
+            rows[r * classes + j] = -1
+        }
+        let margins = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
+        return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
+                              marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
+                              backwardPasses: engine.passes)
+    }
+
+    /// Is `label` certified for every input within `epsilon` (per perturbed frame, in `perturbation.norm`)?
+    public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double,
+                      target: Int? = nil) throws -> ThresholdCheck {
+        guard epsilon.isFinite && epsilon >= 0 else { throw CertifierError.badEpsilon(epsilon) }
+        return check(try problem(sequence, label: label, perturbation: perturbation, target: target), epsilon: epsilon)
+    }
+}

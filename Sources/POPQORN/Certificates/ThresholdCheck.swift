@@ -1,0 +1,9 @@
+/// The answer to "is the prediction certified at radius eps?": one bound computation.
+public struct ThresholdCheck: Sendable, Equatable {
+    public let epsilon: Double
+    public let certified: Bool
+    /// For each other class j (or only the target), a lower bound of y_label - y_j over the perturbation set.
+    public let marginLowerBounds: [Int: Double]
+    /// Backward passes the bound computation ran (intermediate bounds plus the final margin pass).
+    public let backwardPasses: Int
+}

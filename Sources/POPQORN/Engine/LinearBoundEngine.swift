@@ -1,0 +1,227 @@
+/// The relaxed network at one radius: interval and linear bounds of every node, and the relaxation of
+/// every nonlinearity, built forward in time as POPQORN does.
+///
+/// Walking the nodes in order, each nonlinearity is relaxed as soon as it is reached. Its inputs need
+/// bounds first: every input still waiting for them (and every other waiting node before it) gets them
+/// from one batched backward pass (`lowerBounds(of:)`) through the relaxations already fixed, intersected
+/// with interval arithmetic. The final objective is then one more backward pass.
+struct LinearBoundEngine {
+    let graph: BoundGraph
+    let centre: [[Double]]
+    let perturbed: [Bool]
+    let norm: Norm
+    let frames: FrameSelection
+    let epsilon: Double
+
+    private(set) var lower: [[Double]] = []
+    private(set) var upper: [[Double]] = []
+    private var refined: [Bool]
+    private var lines: [[LineBounds]]
+    private var planes: [[PlaneBounds]]
+    /// Backward passes run so far, the unit of work the certificates report.
+    private(set) var passes = 0
+
+    init(graph: BoundGraph, centre: [[Double]], perturbed: [Bool], perturbation: Perturbation, epsilon: Double) {
+        self.graph = graph
+        self.centre = centre
+        self.perturbed = perturbed
+        self.norm = perturbation.norm
+        self.frames = perturbation.frames
+        self.epsilon = epsilon
+        refined = [Bool](repeating: false, count: graph.nodes.count)
+        lines = [[LineBounds]](repeating: [], count: graph.nodes.count)
+        planes = [[PlaneBounds]](repeating: [], count: graph.nodes.count)
+        lower.reserveCapacity(graph.nodes.count)
+        upper.reserveCapacity(graph.nodes.count)
+        for id in graph.nodes.indices { walk(id) }
+    }
+
+    private mutating func walk(_ id: NodeID) {
+        let node = graph.nodes[id]
+        guard perturbed[id] else {
+            lower.append(centre[id])
+            upper.append(centre[id])
+            refined[id] = true
+            return
+        }
+        switch node.operation {
+        case .input(let step):
+            let radius = frames.contains(step) ? epsilon : 0
+            lower.append(centre[id].map { $0 - radius })
+            upper.append(centre[id].map { $0 + radius })
+        case let .affine(terms, bias):
+            let (l, u) = intervalAffine(terms, bias: bias)
+            lower.append(l)
+            upper.append(u)
+        case let .unary(op, source):
+            refineWaitingNodes(before: id, ifAnyOf: [source])
+            lines[id] = (0..<node.size).map { op.relax(lower: lower[source][$0], upper: upper[source][$0]) }
+            let ranges = (0..<node.size).map { op.range(lower: lower[source][$0], upper: upper[source][$0]) }
+            lower.append(ranges.map(\.0))
+            upper.append(ranges.map(\.1))
+        case let .binary(op, x, y):
+            refineWaitingNodes(before: id, ifAnyOf: [x, y])
+            var l = [Double](repeating: 0, count: node.size), u = l
+            planes[id] = (0..<node.size).map { k in
+                let box = Box(xl: lower[x][k], xu: upper[x][k], yl: lower[y][k], yu: upper[y][k])
+                (l[k], u[k]) = op.range(on: box)
+                return op.relax(on: box)
+            }
+            lower.append(l)
+            upper.append(u)
+        }
+    }
+
+    /// Interval arithmetic for an affine node, in centre-radius form: W c +- |W| r.
+    private func intervalAffine(_ terms: [(node: NodeID, map: LinearMap)], bias: [Double]) -> ([Double], [Double]) {
+        var mid = bias
+        var radius = [Double](repeating: 0, count: bias.count)
+        for term in terms {
+            let c = zip(lower[term.node], upper[term.node]).map { ($0 + $1) / 2 }
+            let r = zip(lower[term.node], upper[term.node]).map { ($1 - $0) / 2 }
+            switch term.map {
+            case .dense(let m):
+                for row in 0..<m.rows {
+                    var sum = 0.0, spread = 0.0
+                    for col in 0..<m.columns {
+                        let w = m.storage[row * m.columns + col]
+                        sum += w * c[col]
+                        spread += abs(w) * r[col]
+                    }
+                    mid[row] += sum
+                    radius[row] += spread
+                }
+            case .identity:
+                for k in 0..<mid.count {
+                    mid[k] += c[k]
+                    radius[k] += r[k]
+                }
+            }
+        }
+        // Rounding in the sums is far below this relative widening.
+        let l = zip(mid, radius).map { $0 - $1 - 1e-12 * (abs($0) + $1) }
+        let u = zip(mid, radius).map { $0 + $1 + 1e-12 * (abs($0) + $1) }
+        return (l, u)
+    }
+
+    /// Gives linear bounds to every node before `id` that a nonlinearity needs and that has none yet, in
+    /// one batched backward pass, when one of `sources` is among them.
+    private mutating func refineWaitingNodes(before id: NodeID, ifAnyOf sources: [NodeID]) {
+        guard sources.contains(where: { !refined[$0] }) else { return }
+        let waiting = (0..<id).filter { graph.nodes[$0].needsBounds && !refined[$0] }
+        let half = waiting.reduce(0) { $0 + graph.nodes[$1].size }
+        var objective: [(NodeID, [Double])] = []
+        var offset = 0
+        for node in waiting {
+            let n = graph.nodes[node].size
+            var coefficients = [Double](repeating: 0, count: 2 * half * n)
+            for k in 0..<n {
+                coefficients[(offset + k) * n + k] = 1          // lower bound of v
+                coefficients[(half + offset + k) * n + k] = -1  // lower bound of -v, i.e. -(upper bound)
+            }
+            objective.append((node, coefficients))
+            offset += n
+        }
+        let bounds = lowerBounds(of: objective, rows: 2 * half)
+        offset = 0
+        for node in waiting {
+            for k in 0..<graph.nodes[node].size {
+                // Widened by far more than the rounding of a pass can move a bound, so a relaxation built
+                // on [l, u] covers every value the neuron really takes.
+                let l = max(lower[node][k], bounds[offset + k] - 1e-12 * (1 + abs(bounds[offset + k])))
+                let u = min(upper[node][k], -bounds[half + offset + k] + 1e-12 * (1 + abs(bounds[half + offset + k])))
+                // Both enclose the same values; they cross only by rounding on a (near-)constant neuron.
+                (lower[node][k], upper[node][k]) = (min(l, u), max(l, u))
+            }
+            offset += graph.nodes[node].size
+            refined[node] = true
+        }
+    }
+
+    /// The lower bound, over the perturbation set, of each of `rows` linear functions
+    /// `sum over (node, C) of C * node` (each C is rows x size(node), row-major).
+    ///
+    /// Coefficients flow from the highest node down: an affine node passes C * W to its inputs; a
+    /// nonlinearity passes each coefficient through the lower relaxation where it is >= 0 and the upper
+    /// one where it is < 0 (so each term stays a lower bound); a constant node folds C * value into the
+    /// offset; an input frame adds C x0 - eps * ||C_row||_q (Hoelder) when it is perturbed.
+    mutating func lowerBounds(of objective: [(NodeID, [Double])], rows: Int) -> [Double] {
+        passes += 1
+        var coefficients = [[Double]?](repeating: nil, count: graph.nodes.count)
+        var offset = [Double](repeating: 0, count: rows)
+        func add(_ values: [Double], to node: NodeID) {
+            if coefficients[node] == nil { coefficients[node] = values; return }
+            for k in values.indices { coefficients[node]![k] += values[k] }
+        }
+        for (node, c) in objective { add(c, to: node) }
+        let top = objective.map(\.0).max() ?? -1
+        for id in stride(from: top, through: 0, by: -1) {
+            guard let c = coefficients[id] else { continue }
+            coefficients[id] = nil
+            let n = graph.nodes[id].size
+            if !perturbed[id] {
+                GEMM.accumulate(&offset, c, vector: centre[id], m: rows, k: n)
+                continue
+            }
+            switch graph.nodes[id].operation {
+            case .input(let step):
+                GEMM.accumulate(&offset, c, vector: centre[id], m: rows, k: n)
+                if frames.contains(step) {
+                    c.withUnsafeBufferPointer { all in
+                        for r in 0..<rows {
+                            offset[r] -= epsilon * norm.dual(UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]))
+                        }
+                    }
+                }
+            case let .affine(terms, bias):
+                GEMM.accumulate(&offset, c, vector: bias, m: rows, k: n)
+                for term in terms {
+                    switch term.map {
+                    case .dense(let m):
+                        var product = coefficients[term.node] ?? [Double](repeating: 0, count: rows * m.columns)
+                        GEMM.accumulate(&product, c, m.storage, m: rows, n: m.columns, k: n)
+                        coefficients[term.node] = product
+                    case .identity:
+                        add(c, to: term.node)
+                    }
+                }
+            case .unary(_, let source):
+                let relaxation = lines[id]
+                var next = [Double](repeating: 0, count: rows * n)
+                for r in 0..<rows {
+                    var shift = 0.0
+                    for k in 0..<n {
+                        let a = c[r * n + k]
+                        let line = relaxation[k]
+                        if a >= 0 {
+                            next[r * n + k] = a * line.lowerSlope
+                            shift += a * line.lowerIntercept
+                        } else {
+                            next[r * n + k] = a * line.upperSlope
+                            shift += a * line.upperIntercept
+                        }
+                    }
+                    offset[r] += shift
+                }
+                add(next, to: source)
+            case let .binary(_, x, y):
+                let relaxation = planes[id]
+                var nextX = [Double](repeating: 0, count: rows * n), nextY = nextX
+                for r in 0..<rows {
+                    var shift = 0.0
+                    for k in 0..<n {
+                        let a = c[r * n + k]
+                        let plane = a >= 0 ? relaxation[k].lower : relaxation[k].upper
+                        nextX[r * n + k] = a * plane.a
+                        nextY[r * n + k] = a * plane.b
+                        shift += a * plane.c
+                    }
+                    offset[r] += shift
+                }
+                add(nextX, to: x)
+                add(nextY, to: y)
+            }
+        }
+        return offset
+    }
+}

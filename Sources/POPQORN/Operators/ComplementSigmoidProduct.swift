@@ -1,0 +1,31 @@
+/// (1 - sigma(x)) * y = sigma(-x) * y, the GRU's (1 - z) * n. Relaxed as sigma(x') * y on the box
+/// reflected in x (x' = -x), and the planes reflected back: a sound plane in (x', y) is one in (x, y)
+/// with the x coefficient negated.
+public enum ComplementSigmoidProduct: BinaryOperator {
+    public static let name = "(1-sigmoid)*identity"
+
+    public static func value(_ x: Double, _ y: Double) -> Double { SigmoidLinearProduct.value(-x, y) }
+
+    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
+        let (dx, dy) = SigmoidLinearProduct.partials(on: reflected(box))
+        return (Interval(-dx.high, -dx.low), dy)
+    }
+
+    public static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane]) {
+        let (lower, upper) = SigmoidLinearProduct.candidatePlanes(on: reflected(box))
+        return (lower.map(reflected), upper.map(reflected))
+    }
+
+    public static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double] {
+        SigmoidLinearProduct.criticalXs(onEdgeY: y, slope: -slope).map { -$0 }
+    }
+
+    public static func criticalYs(onEdgeX x: Double, slope: Double) -> [Double] {
+        SigmoidLinearProduct.criticalYs(onEdgeX: -x, slope: slope)
+    }
+
+    public static var hasInteriorExtrema: Bool { false }
+
+    private static func reflected(_ box: Box) -> Box { Box(xl: -box.xu, xu: -box.xl, yl: box.yl, yu: box.yu) }
+    private static func reflected(_ plane: Plane) -> Plane { Plane(a: -plane.a, b: plane.b, c: plane.c) }
+}

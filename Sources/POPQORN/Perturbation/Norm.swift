@@ -1,0 +1,41 @@
+/// The l_p norm of a per-frame perturbation ball.
+public enum Norm: String, Sendable, CaseIterable, Codable {
+    case l1 = "1"
+    case l2 = "2"
+    case linf = "inf"
+
+    /// Parses "1", "2", "inf" (also "l1", "l2", "linf").
+    public init?(argument: String) {
+        let text = argument.lowercased()
+        self.init(rawValue: text.hasPrefix("l") ? String(text.dropFirst()) : text)
+    }
+
+    /// The dual norm q of p (1/p + 1/q = 1) of a coefficient row `a`: by Hoelder's inequality,
+    /// max over ||d||_p <= eps of a.d is eps * ||a||_q.
+    @inline(__always)
+    public func dual(_ row: UnsafeBufferPointer<Double>) -> Double {
+        switch self {
+        case .l1:
+            var m = 0.0
+            for v in row { m = max(m, abs(v)) }
+            return m
+        case .l2:
+            var s = 0.0
+            for v in row { s += v * v }
+            return s.squareRoot()
+        case .linf:
+            var s = 0.0
+            for v in row { s += abs(v) }
+            return s
+        }
+    }
+
+    /// ||v||_p, used by the attack to measure and project perturbations.
+    public func length(_ v: [Double]) -> Double {
+        switch self {
+        case .l1: return v.reduce(0) { $0 + abs($1) }
+        case .l2: return v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        case .linf: return v.reduce(0) { max($0, abs($1)) }
+        }
+    }
+}

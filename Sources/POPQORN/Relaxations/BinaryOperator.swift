@@ -1,0 +1,34 @@
+/// A cross-nonlinearity f(x, y) the bound engine relaxes by two planes on a box. Each conforming type is
+/// one file in `Operators/`; the plane construction itself is shared (`PlaneFitter`).
+public protocol BinaryOperator: Sendable {
+    static var name: String { get }
+    static func value(_ x: Double, _ y: Double) -> Double
+    /// Enclosures of df/dx and df/dy over a box: what makes the plane offsets verifiable.
+    static func partials(on box: Box) -> (dx: Interval, dy: Interval)
+    /// Planes that are sound by construction (McCormick envelopes through 1D relaxations): the fitter
+    /// starts from them and from a least-squares plane, and verifies every offset anyway.
+    static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane])
+    /// The x of the edge y = `y` where df/dx = `slope`; with the corners, where f - plane can have an
+    /// extremum along that edge.
+    static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double]
+    /// The y of the edge x = `x` where df/dy = `slope`.
+    static func criticalYs(onEdgeX x: Double, slope: Double) -> [Double]
+    /// False when f - plane can have no local extremum inside a box (its Hessian is indefinite
+    /// everywhere), so the box boundary holds every extremum.
+    static var hasInteriorExtrema: Bool { get }
+    /// Sound planes on the box.
+    static func relax(on box: Box) -> PlaneBounds
+    /// The exact range on the box.
+    static func range(on box: Box) -> (Double, Double)
+}
+
+extension BinaryOperator {
+    public static func relax(on box: Box) -> PlaneBounds { PlaneFitter.relax(Self.self, on: box) }
+
+    /// Every operator here is monotone in each argument when the other is fixed, so its extremes on a
+    /// box are at corners.
+    public static func range(on box: Box) -> (Double, Double) {
+        let corners = [value(box.xl, box.yl), value(box.xl, box.yu), value(box.xu, box.yl), value(box.xu, box.yu)]
+        return (corners.min()!, corners.max()!)
+    }
+}

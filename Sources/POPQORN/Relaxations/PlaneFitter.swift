@@ -1,0 +1,64 @@
+/// Builds sound planes for a cross-nonlinearity at a fixed cost per neuron: a few candidate planes, each
+/// moved by a verified offset until it is sound, and the one enclosing the least volume kept.
+///
+/// Soundness does not depend on how a candidate was chosen: a lower candidate P becomes P + m with m a
+/// verified lower bound of min (f - P) over the box (`VerifiedMinimum`), so f >= P + m everywhere on the
+/// box; likewise for upper planes. The McCormick candidates are already sound and the offset can only
+/// raise them; the least-squares plane through a grid of f values is usually tighter after its shift.
+/// Among sound planes, the lower one with the largest value at the box centre encloses the least volume
+/// (the volume between f and a plane is linear in the plane's value at the centre), as in POPQORN.
+public enum PlaneFitter {
+    public static func relax<F: BinaryOperator>(_ f: F.Type, on box: Box) -> PlaneBounds {
+        let (low, high) = f.range(on: box)
+        let scale = max(1, abs(low), abs(high))
+        let slack = 16 * Double.ulpOfOne * scale * max(1, abs(box.xl), abs(box.xu), abs(box.yl), abs(box.yu))
+        let widthX = box.xu - box.xl, widthY = box.yu - box.yl
+        // A point box (an unperturbed or saturated neuron): the constant range is exact.
+        if widthX <= 1e-12 * max(1, abs(box.xl)) && widthY <= 1e-12 * max(1, abs(box.yl)) {
+            return PlaneBounds(lower: Plane(a: 0, b: 0, c: low - slack), upper: Plane(a: 0, b: 0, c: high + slack))
+        }
+        let (lowerCandidates, upperCandidates) = f.candidatePlanes(on: box)
+        let fitted = leastSquaresPlane(f, on: box)
+        let tolerance = 1e-7 * scale
+        let centre = box.centre
+
+        var lower = Plane(a: 0, b: 0, c: low)
+        for candidate in lowerCandidates + [fitted] {
+            var plane = candidate
+            plane.c += VerifiedMinimum.of(f, minus: candidate, sign: 1, on: box, tolerance: tolerance)
+            if plane(centre.x, centre.y) > lower(centre.x, centre.y) { lower = plane }
+        }
+        var upper = Plane(a: 0, b: 0, c: high)
+        for candidate in upperCandidates + [fitted] {
+            var plane = candidate
+            plane.c -= VerifiedMinimum.of(f, minus: candidate, sign: -1, on: box, tolerance: tolerance)
+            if plane(centre.x, centre.y) < upper(centre.x, centre.y) { upper = plane }
+        }
+        lower.c -= slack
+        upper.c += slack
+        return PlaneBounds(lower: lower, upper: upper)
+    }
+
+    /// The least-squares plane through f on a 4 x 4 grid spanning the box. On a tensor grid the x and y
+    /// samples are uncorrelated, so each slope is a one-dimensional regression.
+    static func leastSquaresPlane<F: BinaryOperator>(_ f: F.Type, on box: Box) -> Plane {
+        let n = 4
+        let xs = (0..<n).map { box.xl + (box.xu - box.xl) * Double($0) / Double(n - 1) }
+        let ys = (0..<n).map { box.yl + (box.yu - box.yl) * Double($0) / Double(n - 1) }
+        let (mx, my) = box.centre
+        var sum = 0.0, sumX = 0.0, sumY = 0.0
+        for x in xs {
+            for y in ys {
+                let v = f.value(x, y)
+                sum += v
+                sumX += (x - mx) * v
+                sumY += (y - my) * v
+            }
+        }
+        let varianceX = xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) } * Double(n)
+        let varianceY = ys.reduce(0) { $0 + ($1 - my) * ($1 - my) } * Double(n)
+        let a = varianceX > 0 ? sumX / varianceX : 0
+        let b = varianceY > 0 ? sumY / varianceY : 0
+        return Plane(a: a, b: b, c: sum / Double(n * n) - a * mx - b * my)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import POPQORN
+import SequenceModels
+
+/// `rnnguard certify`: POPQORN certificates for one input or a JSON-lines file of inputs.
+struct Certify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Certify predictions: a threshold check, a radius search, per-frame sensitivity, an attack.")
+
+    @OptionGroup var model: ModelOption
+    @Option(name: .long, help: "JSON input file or JSON lines; - for stdin.")
+    var input: String
+    @Option(name: .long, help: "Norm of each frame's ball: 1, 2 or inf.")
+    var norm: NormArgument = NormArgument(Norm.l2)
+    @Option(name: .long, help: "Perturbed frames: all, T, or A:B (0-based, inclusive).")
+    var frames: FramesArgument = FramesArgument(.all)
+    @Option(name: .long, help: "Certify against this class only (targeted).")
+    var target: Int?
+    @Option(name: .long, help: "Check one radius: is the prediction certified at EPS?")
+    var threshold: Double?
+    @Flag(name: .long, help: "Search the largest certified radius (the default when --threshold is absent).")
+    var radius = false
+    @Option(name: .long, help: "Relative tolerance of the radius search.")
+    var tolerance: Double = 1e-3
+    @Flag(name: .long, help: "Also compute the certified radius of every single frame.")
+    var sensitivity = false
+    @Flag(name: .long, help: "Also run a PGD attack for an upper bound on the minimum adversarial distortion.")
+    var attack = false
+
+    func validate() throws {
+        if threshold != nil && radius { throw ValidationError("give --threshold EPS or --radius, not both") }
+        if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be >= 0") }
+        if !(tolerance > 0 && tolerance < 1) { throw ValidationError("--tolerance must lie in (0, 1)") }
+    }
+
+    func run() throws {
+        let classifier = try model.load()
+        let entries: [InputFile.Entry]
+        do { entries = try InputFile.read(input) } catch {
+            JSONOutput.error("\(error)")
+            throw ExitCode(2)
+        }
+        let certifier = Certifier(model: classifier)
+        let progress = entries.count > 1 ? ProgressBar(total: entries.count) : nil
+        var failures = 0
+        for (index, entry) in entries.enumerated() {
+            do {
+                let sequence = try classifier.sequence(for: entry.input.get())
+                try JSONOutput.line(try certify(sequence, with: certifier))
+            } catch {
+                failures += 1
+                let prefix = entries.count > 1 ? "line \(entry.line): " : ""
+                JSONOutput.error(prefix + "\(error)")
+                if entries.count > 1 { try JSONOutput.line(["error": prefix + "\(error)"]) }
+            }
+            progress?.update(done: index + 1)
+        }
+        progress?.finish()
+        if failures > 0 { throw ExitCode(1) }
+    }
+
+    private func certify(_ sequence: [[Double]], with certifier: Certifier) throws -> CertificateReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let prediction = try certifier.model.predict(sequence)
+        let perturbation = Perturbation(norm: norm.value, frames: frames.value)
+        var report = CertificateReport(prediction: prediction, perturbation: perturbation, target: target)
+        if let threshold {
+            let check = try certifier.check(sequence, label: prediction.label, perturbation: perturbation,
+                                            epsilon: threshold, target: target)
+            report.threshold = .init(check)
+            report.backwardPasses += check.backwardPasses
+            report.boundComputations += 1
+        } else {
+            let search = try certifier.radius(sequence, label: prediction.label, perturbation: perturbation,
+                                              target: target, tolerance: tolerance)
+            report.record(search)
+        }
+        if sensitivity {
+            let perFrame = try certifier.sensitivity(sequence, label: prediction.label, norm: norm.value,
+                                                     target: target, tolerance: tolerance)
+            report.frameRadii = perFrame.map(\.radius)
+            perFrame.forEach { report.count($0) }
+        }
+        if attack {
+            report.attackRadius = PGDAttack(model: certifier.model)
+                .radius(sequence, label: prediction.label, perturbation: perturbation, target: target)
+        }
+        report.seconds = (clock.now - start).seconds
+        return report
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

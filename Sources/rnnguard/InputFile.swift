@@ -1,0 +1,61 @@
+import Foundation
+import SequenceModels
+
+/// Reads the CLI's input files: one JSON object (`{"sequence": [[...]]}`, `{"tokens": [...]}` or
+/// `{"text": "..."}`), or JSON lines with one such object per line. `-` is standard input.
+enum InputFile {
+    struct Entry {
+        let line: Int
+        let input: Result<ModelInput, InputError>
+    }
+
+    struct InputError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func read(_ path: String) throws -> [Entry] {
+        let data: Data
+        if path == "-" {
+            data = FileHandle.standardInput.readDataToEndOfFile()
+        } else {
+            guard let contents = FileManager.default.contents(atPath: path) else {
+                throw InputError(description: "cannot read input file \(path)")
+            }
+            data = contents
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw InputError(description: "input is not UTF-8") }
+        // A whole-file JSON object is one input, even when pretty-printed over many lines.
+        if let whole = try? JSONSerialization.jsonObject(with: data), whole is [String: Any] {
+            return [Entry(line: 1, input: parse(whole))]
+        }
+        var entries: [Entry] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8))
+            entries.append(Entry(line: index + 1, input: object.map(parse)
+                                 ?? .failure(InputError(description: "line \(index + 1) is not JSON"))))
+        }
+        guard !entries.isEmpty else { throw InputError(description: "input file has no inputs") }
+        return entries
+    }
+
+    static func parse(_ object: Any) -> Result<ModelInput, InputError> {
+        guard let dict = object as? [String: Any] else { return .failure(InputError(description: "input is not a JSON object")) }
+        if let sequence = dict["sequence"] {
+            guard let rows = sequence as? [[NSNumber]] else {
+                return .failure(InputError(description: "\"sequence\" must be a list of lists of numbers"))
+            }
+            return .success(.sequence(rows.map { $0.map(\.doubleValue) }))
+        }
+        if let tokens = dict["tokens"] {
+            guard let ids = tokens as? [NSNumber] else { return .failure(InputError(description: "\"tokens\" must be a list of integers")) }
+            return .success(.tokens(ids.map(\.intValue)))
+        }
+        if let text = dict["text"] {
+            guard let string = text as? String else { return .failure(InputError(description: "\"text\" must be a string")) }
+            return .success(.text(string))
+        }
+        return .failure(InputError(description: "input needs one of \"sequence\", \"tokens\" or \"text\""))
+    }
+}

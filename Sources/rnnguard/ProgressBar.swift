@@ -1,0 +1,21 @@
+import Foundation
+
+/// A one-line progress bar on standard error for long JSON-lines runs; silent when stderr is not a terminal
+/// would hide useful progress in CI logs, so it always prints, redrawing with a carriage return.
+final class ProgressBar {
+    private let total: Int
+    private let start = ContinuousClock.now
+
+    init(total: Int) { self.total = total }
+
+    func update(done: Int) {
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let elapsed = (ContinuousClock.now - start).seconds
+        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            + "] \(done)/\(total)  \(String(format: "%.1f", elapsed)) s"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() { FileHandle.standardError.write(Data("\n".utf8)) }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `rnnguard`: run, certify and serve recurrent classifiers exported from PyTorch.
+@main
+struct RNNGuard: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rnnguard",
+        abstract: "Verified deployment of sequence models: predictions with POPQORN certified radii.",
+        subcommands: [Predict.self, Inspect.self, Certify.self])
+}

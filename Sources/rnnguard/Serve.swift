@@ -1,0 +1,65 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GuardService
+import Logging
+
+/// `rnnguard serve`: the sidecar. Runs until SIGINT or SIGTERM, then finishes and answers in-flight
+/// requests and exits 0.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve models over ZeroMQ with certified predictions (protocol: docs/protocol.md).")
+
+    @Option(name: .long, help: "Policy file (see config/guard.yaml). Relative paths in it resolve against the working directory.")
+    var config = "config/guard.yaml"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Flag(name: .long, help: "Validate the configuration and load every model, then exit.")
+    var checkConfig = false
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let server: GuardServer
+        do {
+            let settings = try GuardConfig.load(from: config)
+            server = try GuardServer(config: settings)
+        } catch {
+            JSONOutput.error("\(error)")
+            throw ExitCode(2)
+        }
+        if checkConfig {
+            print("\(config): valid; \(server.config.models.count) models load")
+            return
+        }
+
+        // Handle SIGINT/SIGTERM on a dispatch queue instead of the default "terminate now".
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { server.stop() }
+            source.resume()
+            return source
+        }
+        do {
+            try server.start()
+        } catch {
+            JSONOutput.error("\(error)")
+            throw ExitCode(2)
+        }
+        server.wait()
+        signals.forEach { $0.cancel() }
+    }
+}

@@ -1,0 +1,135 @@
+"""Small helpers shared by the training scripts: the classifier module and a training loop."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS_DIR = os.path.normpath(os.path.join(HERE, "..", "models"))
+INPUTS_DIR = os.path.normpath(os.path.join(HERE, "..", "inputs"))
+BUILD_DIR = os.path.join(HERE, "build")
+
+_RNN_CLASSES = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def setup(seed: int) -> None:
+    """Fixed seeds, one CPU thread, deterministic kernels."""
+    torch.set_num_threads(1)
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+
+
+class SeqClassifier(nn.Module):
+    """[embedding ->] RNN/LSTM/GRU (batch_first) -> linear head on the last time step's top hidden state.
+
+    ``rnn_name`` / ``head_name`` / ``embedding_name`` set the attribute names, hence the
+    state_dict prefixes ("rnn.", "fc.", "embedding.").
+    """
+
+    def __init__(
+        self,
+        architecture: str,
+        input_size: int,
+        hidden_size: int,
+        num_classes: int,
+        *,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        dropout: float = 0.0,
+        vocab_size: int | None = None,
+        rnn_name: str = "rnn",
+        head_name: str = "fc",
+        embedding_name: str = "embedding",
+    ) -> None:
+        super().__init__()
+        self.rnn_name, self.head_name = rnn_name, head_name
+        self.embedding_name = embedding_name if vocab_size else None
+        if vocab_size:
+            self.add_module(embedding_name, nn.Embedding(vocab_size, input_size))
+        kwargs = dict(num_layers=num_layers, bias=bias, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
+        if architecture == "rnn":
+            kwargs["nonlinearity"] = nonlinearity
+        self.add_module(rnn_name, _RNN_CLASSES[architecture](input_size, hidden_size, **kwargs))
+        self.add_module(head_name, nn.Linear(hidden_size, num_classes))
+
+    def recurrent(self) -> nn.Module:
+        return self.get_submodule(self.rnn_name)
+
+    def head(self) -> nn.Module:
+        return self.get_submodule(self.head_name)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.get_submodule(self.embedding_name)(x) if self.embedding_name else x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.recurrent()(self.embed(x))
+        return self.head()(out[:, -1, :])
+
+    def forward_packed(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Padded batch of token ids with true lengths: the head sees each sequence's own last step."""
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths, batch_first=True, enforce_sorted=False)
+        _, h = self.recurrent()(packed)
+        if isinstance(h, tuple):  # LSTM: (h_n, c_n)
+            h = h[0]
+        return self.head()(h[-1])
+
+
+def train_dense(
+    model: SeqClassifier,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    epochs: int,
+    lr: float = 1e-2,
+    batch_size: int = 64,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    clip: float = 5.0,
+    label_smoothing: float = 0.0,
+    log: str = "",
+) -> None:
+    """Adam + cosine schedule on fixed-length float sequences."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.tensor(x_train, dtype=torch.float32)
+    y = torch.tensor(y_train, dtype=torch.long)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    steps = epochs * ((len(x) + batch_size - 1) // batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=label_smoothing)
+    start = time.time()
+    model.train()
+    for epoch in range(epochs):
+        perm = torch.randperm(len(x), generator=gen)
+        total = 0.0
+        for i in range(0, len(x), batch_size):
+            idx = perm[i : i + batch_size]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+        if log and (epoch + 1) % max(1, epochs // 4) == 0:
+            print(f"  [{log}] epoch {epoch + 1}/{epochs} loss {total / len(x):.4f} ({time.time() - start:.1f}s)")
+    model.eval()
+
+
+@torch.no_grad()
+def accuracy_dense(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
+    model.eval()
+    pred = model(torch.tensor(x, dtype=torch.float32)).argmax(1).numpy()
+    return float((pred == np.asarray(y)).mean())
+
+
+def file_size(folder: str) -> int:
+    return os.path.getsize(os.path.join(folder, "model.safetensors"))
