@@ -5,7 +5,7 @@ import ZeroMQ
 ///
 /// Calls may be pipelined: ``send(_:)`` several requests, then ``receive()`` their replies and match them
 /// by id. Like the socket under it, a client belongs to one thread at a time.
-public final class GuardClient {
+public final class GuardClient: @unchecked Sendable {
     private let socket: Socket
     private let timeoutMilliseconds: Int32
     private var nextID = 0
@@ -29,7 +29,10 @@ public final class GuardClient {
     public init(endpoint: String, curve: Curve? = nil, timeoutMilliseconds: Int32 = 10_000,
                 context: Context? = nil) throws(GuardClientError) {
         do {
-            socket = try Socket(context: context ?? Context(), type: .dealer)
+            // Not `context ?? Context()`: the autoclosure would erase the typed error.
+            let shared: Context
+            if let context { shared = context } else { shared = try Context() }
+            socket = try Socket(context: shared, type: .dealer)
             try socket.set(.receiveTimeout(milliseconds: timeoutMilliseconds))
             if let curve {
                 try socket.set([.curveServerKey(curve.serverPublicKey), .curvePublicKey(curve.clientKeys.publicKey),

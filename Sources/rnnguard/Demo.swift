@@ -62,7 +62,7 @@ struct Demo: ParsableCommand {
                 let reply = try client.call(request)
                 let elapsed = started.duration(to: .now)
                 rows.append(Self.row(policy: policy.name, index: index, example: example, reply: reply,
-                                     milliseconds: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
+                                     milliseconds: elapsed.seconds * 1000))
             }
         }
         print(Self.table(rows))

@@ -6,5 +6,5 @@ struct RNNGuard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnnguard",
         abstract: "Verified deployment of sequence models: predictions with POPQORN certified radii.",
-        subcommands: [Predict.self, Inspect.self, Certify.self])
+        subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self])
 }

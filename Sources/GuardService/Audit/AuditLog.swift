@@ -17,7 +17,8 @@ public final class AuditLog: @unchecked Sendable {
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             if !FileManager.default.fileExists(atPath: path) {
-                FileManager.default.createFile(atPath: path, contents: nil)
+                // A failure shows up as FileHandle's error just below.
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
             }
             handle = try FileHandle(forWritingTo: url)
             try handle.seekToEnd()

@@ -26,38 +26,37 @@ public final class GuardMetrics: Sendable {
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        queueDepthGauge = registry.makeGauge(name: "rnnguard_queue_depth", help: "Requests waiting for a worker.")
-        queueCapacityGauge = registry.makeGauge(name: "rnnguard_queue_capacity", help: "limits.queue_depth.")
-        workersGauge = registry.makeGauge(name: "rnnguard_workers", help: "Worker threads.")
-        busyWorkersGauge = registry.makeGauge(name: "rnnguard_workers_busy", help: "Workers handling a request now.")
-        busySeconds = registry.makeCounter(name: "rnnguard_worker_busy_seconds_total",
-                                           help: "Seconds workers spent handling requests (rate / workers = utilisation).")
+        queueDepthGauge = registry.makeGauge(descriptor: Self.name("queue", "depth", "Requests waiting for a worker."))
+        queueCapacityGauge = registry.makeGauge(descriptor: Self.name("queue", "capacity", "limits.queue_depth."))
+        workersGauge = registry.makeGauge(descriptor: Self.name("workers", "", "Worker threads."))
+        busyWorkersGauge = registry.makeGauge(descriptor: Self.name("workers", "busy", "Workers handling a request now."))
+        busySeconds = registry.makeCounter(descriptor: Self.name("worker_busy_seconds", "total",
+                                                                "Seconds workers spent handling requests (rate / workers = utilisation)."))
     }
 
     /// Counts one reply.
     public func countRequest(model: String?, op: Operation?, decision: Decision.Action?, code: ErrorCode?) {
-        registry.makeCounter(name: "rnnguard_requests_total",
+        registry.makeCounter(descriptor: Self.name("requests", "total", "Replies sent, by model, op, decision and error code."),
                              labels: [("model", model ?? "none"), ("op", op?.rawValue ?? "none"),
-                                      ("decision", decision?.rawValue ?? "none"), ("code", code?.rawValue ?? "ok")],
-                             help: "Replies sent, by model, op, decision and error code.").increment()
+                                      ("decision", decision?.rawValue ?? "none"), ("code", code?.rawValue ?? "ok")]).increment()
     }
 
     /// Records a handled model request: latencies and the certified radius.
     public func record(_ outcome: RequestOutcome) {
         guard let model = outcome.model, outcome.errorCode == nil else { return }
         if let seconds = outcome.inferenceSeconds {
-            registry.makeValueHistogram(name: "rnnguard_inference_seconds", labels: [("model", model)],
-                                        buckets: Self.latencyBuckets, help: "Model inference time per request.")
+            registry.makeValueHistogram(descriptor: Self.name("inference", "seconds", "Model inference time per request."),
+                                        labels: [("model", model)], buckets: Self.latencyBuckets)
                 .record(seconds)
         }
         if let seconds = outcome.certifySeconds, let mode = outcome.certifyMode {
-            registry.makeValueHistogram(name: "rnnguard_certification_seconds", labels: [("model", model), ("mode", mode.rawValue)],
-                                        buckets: Self.latencyBuckets, help: "POPQORN certification time per request.")
+            registry.makeValueHistogram(descriptor: Self.name("certification", "seconds", "POPQORN certification time per request."),
+                                        labels: [("model", model), ("mode", mode.rawValue)], buckets: Self.latencyBuckets)
                 .record(seconds)
         }
         if let radius = outcome.radius {
-            registry.makeValueHistogram(name: "rnnguard_certified_radius", labels: [("model", model)],
-                                        buckets: Self.radiusBuckets, help: "Certified radius per certify request.")
+            registry.makeValueHistogram(descriptor: Self.name("certified", "radius", "Certified radius per certify request."),
+                                        labels: [("model", model)], buckets: Self.radiusBuckets)
                 .record(radius)
         }
     }
@@ -74,6 +73,11 @@ public final class GuardMetrics: Sendable {
 
     public func addBusyTime(seconds: Double) {
         busySeconds.increment(by: seconds)
+    }
+
+    /// `rnnguard_<metric>_<unit>`, with its `# HELP` text.
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "rnnguard", metricName: metric, unitName: unit, helpText: help)
     }
 
     /// The Prometheus text exposition (format 0.0.4).

@@ -134,7 +134,7 @@ public final class GuardServer: @unchecked Sendable {
             logger.info("serving", metadata: [
                 "endpoints": "\(endpoints.joined(separator: " "))", "workers": "\(pool.count)",
                 "models": "\(handler.models.map(\.policy.name).joined(separator: " "))",
-                "metrics": "\(httpServer.map { "\(config.metrics ?? ""):\($0.port)" } ?? "off")",
+                "metrics": "\(httpServer.map { "port \($0.port)" } ?? "off")",
                 "curve": "\(config.curve == nil ? "off" : "on")"])
         } catch let error as ServerError {
             throw error
@@ -171,7 +171,7 @@ public final class GuardServer: @unchecked Sendable {
             do {
                 if draining && inFlight == 0 {
                     // Answer whatever arrived meanwhile, then leave.
-                    while let frames = try router.receive(dontWait: true) { accept(frames, router: router, draining: true, pool: pool) }
+                    while let frames = try router.receive(dontWait: true) { _ = accept(frames, router: router, draining: true, pool: pool) }
                     return
                 }
                 let ready = try poller.poll(timeout: 100)
@@ -214,7 +214,8 @@ public final class GuardServer: @unchecked Sendable {
         case .success(let decoded):
             request = decoded
         }
-        if draining {
+        // The flag, not the loop's own state: a request read after stop() returned is never queued.
+        if draining || stopRequested.load(ordering: .relaxed) {
             let error = RequestError(id: request.id, code: .shuttingDown, "the server is stopping; send the request to another instance")
             reply(Reply(error: error), envelope: envelope, on: router, op: request.op, model: request.model)
             return false

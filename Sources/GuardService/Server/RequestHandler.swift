@@ -63,9 +63,8 @@ public struct RequestHandler: Sendable {
         outcome.reply.prediction = Reply.PredictionBody(label: prediction.label, labelName: prediction.labelName,
                                                         logits: prediction.logits, probabilities: prediction.probabilities)
         outcome.inferenceSeconds = Self.seconds(inferenceDone - started)
-        var timing = Reply.Timing(queueMilliseconds: Self.milliseconds(started - receivedAt),
-                                  inferenceMilliseconds: Self.milliseconds(inferenceDone - started))
-        defer { outcome.reply.timing = timing }
+        outcome.reply.timing = Reply.Timing(queueMilliseconds: Self.milliseconds(started - receivedAt),
+                                            inferenceMilliseconds: Self.milliseconds(inferenceDone - started))
         guard request.op == .certify else { return outcome }
 
         let mode = request.overrides.mode ?? policy.certify.mode
@@ -96,7 +95,7 @@ public struct RequestHandler: Sendable {
         outcome.radius = certificate.radius
         outcome.certifyMode = mode
         outcome.certifySeconds = Self.seconds(certifyDone - inferenceDone)
-        timing.certifyMilliseconds = Self.milliseconds(certifyDone - inferenceDone)
+        outcome.reply.timing?.certifyMilliseconds = Self.milliseconds(certifyDone - inferenceDone)
         if decision.action != .accept { outcome.auditInput = sequence }
         return outcome
     }

@@ -31,8 +31,8 @@ public struct PGDAttack: Sendable {
     public func search(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double,
                        target: Int? = nil) -> [[Double]]? {
         precondition(epsilon >= 0 && epsilon.isFinite, "epsilon must be finite and >= 0, found \(epsilon)")
-        let goal = Goal(label: label, target: target, classes: model.numClasses)
-        let region = Region(centre: sequence, perturbation: perturbation, epsilon: epsilon)
+        let goal = AttackGoal(label: label, target: target, classes: model.numClasses)
+        let region = AttackRegion(centre: sequence, perturbation: perturbation, epsilon: epsilon)
         if goal.margin(model.trace(sequence).logits).value > 0 { return sequence }
         guard epsilon > 0, sequence.indices.contains(where: perturbation.frames.contains) else { return nil }
 
@@ -52,62 +52,10 @@ public struct PGDAttack: Sendable {
         return nil
     }
 
-    /// The smallest eps (to `tolerance`, relative) at which `search` succeeds, or nil if it fails up to
-    /// `upperLimit`: an UPPER bound on the minimum adversarial distortion, never a certificate.
-    public func radius(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
-                       upperLimit: Double = 10, tolerance: Double = 1e-3) -> Double? {
-        smallestAdversarial(sequence, label: label, perturbation: perturbation, target: target,
-                            upperLimit: upperLimit, tolerance: tolerance)?.epsilon
-    }
-
-    /// `radius` together with the counterexample found at that eps.
-    ///
-    /// The search starts at the linearised distance to the nearest rival's decision boundary, doubles until the attack succeeds or halves until it
-    /// fails, then bisects between the last failure and the smallest success.
-    public func smallestAdversarial(_ sequence: [[Double]], label: Int, perturbation: Perturbation,
-                                    target: Int? = nil, upperLimit: Double = 10,
-                                    tolerance: Double = 1e-3) -> AttackResult? {
-        precondition(upperLimit > 0 && upperLimit.isFinite && tolerance > 0, "need a finite upperLimit > 0 and tolerance > 0")
-        func attempt(_ eps: Double) -> AttackResult? {
-            search(sequence, label: label, perturbation: perturbation, epsilon: eps, target: target)
-                .map { AttackResult(epsilon: eps, counterexample: $0) }
-        }
-        if let already = attempt(0) { return already }
-
-        var lower = 0.0
-        var best: AttackResult
-        let goal = Goal(label: label, target: target, classes: model.numClasses)
-        let estimate = nearestRivals(sequence, goal: goal, perturbation: perturbation)[0].distance
-        var eps = min(max(estimate, upperLimit * 1e-6), upperLimit)
-        if let found = attempt(eps) {
-            best = found
-            // Halve until failure; a success at 2^-60 of the estimate is as good as a zero radius.
-            var halvings = 0
-            while let smaller = attempt(best.epsilon / 2) {
-                best = smaller
-                halvings += 1
-                if halvings == 60 { return best }
-            }
-            lower = best.epsilon / 2
-        } else {
-            while true {
-                lower = eps
-                guard eps < upperLimit else { return nil }
-                eps = min(2 * eps, upperLimit)
-                if let found = attempt(eps) { best = found; break }
-            }
-        }
-        while best.epsilon - lower > tolerance * best.epsilon {
-            let middle = (lower + best.epsilon) / 2
-            if let found = attempt(middle) { best = found } else { lower = middle }
-        }
-        return best
-    }
-
     /// Each rival class the goal allows with its linearised distance: the eps at which `y_rival - y_label`,
     /// linearised at the input, reaches zero when every selected frame takes its worst-case step
     /// (margin / sum_t ||grad_t||_q, by Hoelder). Nearest first.
-    private func nearestRivals(_ sequence: [[Double]], goal: Goal, perturbation: Perturbation)
+    func nearestRivals(_ sequence: [[Double]], goal: AttackGoal, perturbation: Perturbation)
         -> [(rival: Int, distance: Double)] {
         let trace = model.trace(sequence)
         let candidates = goal.target.map { [$0] } ?? (0..<model.numClasses).filter { $0 != goal.label }
@@ -124,7 +72,7 @@ public struct PGDAttack: Sendable {
 
     /// One projected steepest-ascent run on `y_rival - y_label` (with `rival` nil, the highest other logit,
     /// re-chosen at every step); returns the first iterate that meets the goal.
-    private func ascend(from start: [[Double]], goal: Goal, rival: Int?, region: Region) -> [[Double]]? {
+    private func ascend(from start: [[Double]], goal: AttackGoal, rival: Int?, region: AttackRegion) -> [[Double]]? {
         let norm = region.perturbation.norm
         var deltas = region.centre.indices.map { t in
             region.selected(t)
@@ -156,7 +104,7 @@ public struct PGDAttack: Sendable {
     /// The step of l_p length `size` that raises the linearised objective most (per frame):
     /// l_inf the gradient's sign, l_2 its direction, l_1 its largest coordinates (a pure single-vertex step
     /// stalls once the iterate sits on a vertex, so the step is spread over the top ~10%).
-    static func steepestStep(_ gradient: [Double], norm: Norm, size: Double) -> [Double] {
+    private static func steepestStep(_ gradient: [Double], norm: Norm, size: Double) -> [Double] {
         switch norm {
         case .linf:
             return gradient.map { $0 > 0 ? size : ($0 < 0 ? -size : 0) }
@@ -173,43 +121,8 @@ public struct PGDAttack: Sendable {
     }
 }
 
-/// What the attack tries to make positive: `max_{j != label} y_j - y_label`, or `y_target - y_label`.
-private struct Goal {
-    let label: Int
-    let target: Int?
-    let classes: Int
-
-    init(label: Int, target: Int?, classes: Int) {
-        precondition((0..<classes).contains(label), "label \(label) is not a class of this model (0..<\(classes))")
-        if let target {
-            precondition((0..<classes).contains(target) && target != label,
-                         "target \(target) is not another class of this model (0..<\(classes))")
-        }
-        precondition(classes >= 2, "a classifier with one class has no adversarial inputs")
-        self.label = label
-        self.target = target
-        self.classes = classes
-    }
-
-    /// The margin and the class that attains it.
-    func margin(_ logits: [Double]) -> (value: Double, rival: Int) {
-        if let target { return (logits[target] - logits[label], target) }
-        var rival = label == 0 ? 1 : 0
-        for j in 0..<classes where j != label && logits[j] > logits[rival] { rival = j }
-        return (logits[rival] - logits[label], rival)
-    }
-
-    /// Output weights `e_rival - e_label`, whose weighted logit sum is the margin.
-    func weights(rival: Int) -> [Double] {
-        var weights = [Double](repeating: 0, count: classes)
-        weights[rival] = 1
-        weights[label] = -1
-        return weights
-    }
-}
-
 /// The perturbation set the attack moves in, with deltas kept per selected frame (empty for fixed frames).
-private struct Region {
+private struct AttackRegion {
     let centre: [[Double]]
     let perturbation: Perturbation
     let epsilon: Double

@@ -9,18 +9,19 @@ extension Certifier {
         let problem = try problem(sequence, label: label, perturbation: perturbation, target: target)
         var certified = 0.0
         var failed: Double?
-        var computations = 0, passes = 0
+        var computations = 0, passes = 0, flops = 0
         func attempt(_ eps: Double) -> Bool {
             let result = check(problem, epsilon: eps)
             computations += 1
             passes += result.backwardPasses
+            flops += result.flops
             if result.certified { certified = max(certified, eps) } else { failed = min(failed ?? eps, eps) }
             return result.certified
         }
         func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
         func result(complete: Bool) -> RadiusSearch {
             RadiusSearch(radius: certified, failedAt: failed, boundComputations: computations,
-                         backwardPasses: passes, complete: complete)
+                         backwardPasses: passes, flops: flops, complete: complete)
         }
 
         // Bracket: grow while certified, shrink while not (a radius below 1e-12 counts as 0).

@@ -58,7 +58,7 @@ public struct Certifier: Sendable {
         let margins = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
         return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
-                              backwardPasses: engine.passes)
+                              backwardPasses: engine.passes, flops: engine.flops)
     }
 
     /// Is `label` certified for every input within `epsilon` (per perturbed frame, in `perturbation.norm`)?

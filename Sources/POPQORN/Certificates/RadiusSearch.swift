@@ -6,6 +6,7 @@ public struct RadiusSearch: Sendable, Equatable {
     /// Radii tried, each one full bound computation.
     public let boundComputations: Int
     public let backwardPasses: Int
+    public let flops: Int
     /// False when the deadline cut the search short: `radius` is still certified, only perhaps not the largest.
     public let complete: Bool
 }

@@ -6,4 +6,6 @@ public struct ThresholdCheck: Sendable, Equatable {
     public let marginLowerBounds: [Int: Double]
     /// Backward passes the bound computation ran (intermediate bounds plus the final margin pass).
     public let backwardPasses: Int
+    /// Floating-point operations of the passes' matrix products.
+    public let flops: Int
 }

@@ -20,6 +20,8 @@ struct LinearBoundEngine {
     private var planes: [[PlaneBounds]]
     /// Backward passes run so far, the unit of work the certificates report.
     private(set) var passes = 0
+    /// Floating-point operations in the passes' matrix products, for the benchmark's GFLOP/s.
+    private(set) var flops = 0
 
     init(graph: BoundGraph, centre: [[Double]], perturbed: [Bool], perturbation: Perturbation, epsilon: Double) {
         self.graph = graph
@@ -150,8 +152,10 @@ struct LinearBoundEngine {
         var coefficients = [[Double]?](repeating: nil, count: graph.nodes.count)
         var offset = [Double](repeating: 0, count: rows)
         func add(_ values: [Double], to node: NodeID) {
-            if coefficients[node] == nil { coefficients[node] = values; return }
-            for k in values.indices { coefficients[node]![k] += values[k] }
+            guard var sum = coefficients[node] else { coefficients[node] = values; return }
+            coefficients[node] = nil
+            for k in values.indices { sum[k] += values[k] }
+            coefficients[node] = sum
         }
         for (node, c) in objective { add(c, to: node) }
         let top = objective.map(\.0).max() ?? -1
@@ -160,6 +164,7 @@ struct LinearBoundEngine {
             coefficients[id] = nil
             let n = graph.nodes[id].size
             if !perturbed[id] {
+                flops += 2 * rows * n
                 GEMM.accumulate(&offset, c, vector: centre[id], m: rows, k: n)
                 continue
             }
@@ -178,7 +183,10 @@ struct LinearBoundEngine {
                 for term in terms {
                     switch term.map {
                     case .dense(let m):
+                        flops += 2 * rows * m.columns * n
+                        // Taken out of the table first, so the product accumulates in place rather than into a copy.
                         var product = coefficients[term.node] ?? [Double](repeating: 0, count: rows * m.columns)
+                        coefficients[term.node] = nil
                         GEMM.accumulate(&product, c, m.storage, m: rows, n: m.columns, k: n)
                         coefficients[term.node] = product
                     case .identity:

@@ -22,16 +22,21 @@ public enum PlaneFitter {
         let tolerance = 1e-7 * scale
         let centre = box.centre
 
+        // (candidate, already sound): a sound candidate is only ever moved towards f.
+        let lowers = lowerCandidates.map { ($0, true) } + [(fitted, false)]
+        let uppers = upperCandidates.map { ($0, true) } + [(fitted, false)]
         var lower = Plane(a: 0, b: 0, c: low)
-        for candidate in lowerCandidates + [fitted] {
+        for (candidate, sound) in lowers {
             var plane = candidate
-            plane.c += VerifiedMinimum.of(f, minus: candidate, sign: 1, on: box, tolerance: tolerance)
+            let gap = VerifiedMinimum.of(f, minus: candidate, sign: 1, on: box, tolerance: tolerance)
+            plane.c += sound ? max(0, gap) : gap
             if plane(centre.x, centre.y) > lower(centre.x, centre.y) { lower = plane }
         }
         var upper = Plane(a: 0, b: 0, c: high)
-        for candidate in upperCandidates + [fitted] {
+        for (candidate, sound) in uppers {
             var plane = candidate
-            plane.c -= VerifiedMinimum.of(f, minus: candidate, sign: -1, on: box, tolerance: tolerance)
+            let gap = VerifiedMinimum.of(f, minus: candidate, sign: -1, on: box, tolerance: tolerance)
+            plane.c -= sound ? max(0, gap) : gap
             if plane(centre.x, centre.y) < upper(centre.x, centre.y) { upper = plane }
         }
         lower.c -= slack

@@ -46,7 +46,7 @@ extension SShapedFunction {
         func gap(_ d: Double) -> Double { value(d) + derivative(d) * (l - d) - fl }
         if gap(u) <= 0 { return chord }
         var below = 0.0, above = u
-        for _ in 0..<48 {
+        for _ in 0..<24 {
             let mid = (below + above) / 2
             if gap(mid) >= 0 { above = mid } else { below = mid }
         }

@@ -1,0 +1,99 @@
+import Foundation
+import GuardService
+import POPQORN
+import Testing
+
+@Suite struct ConfigTests {
+    private let valid = """
+        listen: tcp://127.0.0.1:5555
+        metrics: 127.0.0.1:9464
+        workers: 3
+        limits: {max_message_bytes: 2048, max_sequence_length: 100, queue_depth: 8}
+        audit_log: logs/audit.jsonl
+        models:
+          - name: a
+            path: examples/models/digits-lstm
+            certify: {norm: inf, frames: "2:5", mode: radius, deadline_ms: 40, allow_overrides: [frames]}
+            decide: {accept_at_or_above: 0.05, refuse_below: 0.01, on_deadline: refuse}
+          - name: b
+            path: examples/models/speech-gru
+            decide: {accept_at_or_above: 0.02, refuse_below: 0.02}
+        """
+
+    @Test func parsesEveryKey() throws {
+        let config = try GuardConfig.parse(yaml: valid)
+        #expect(config.listen == ["tcp://127.0.0.1:5555"])
+        #expect(config.metrics == "127.0.0.1:9464")
+        #expect(config.workers == 3)
+        #expect(config.limits.maxMessageBytes == 2048 && config.limits.maxSequenceLength == 100 && config.limits.queueDepth == 8)
+        #expect(config.auditLog == "logs/audit.jsonl")
+        let a = config.models[0]
+        #expect(a.certify.norm == .linf && a.certify.frames == .window(2, 5) && a.certify.mode == .radius)
+        #expect(a.certify.deadlineMilliseconds == 40 && a.certify.allowOverrides == [.frames])
+        #expect(a.decide.acceptAtOrAbove == 0.05 && a.decide.refuseBelow == 0.01 && a.decide.onDeadline == .refuse)
+        // Defaults.
+        let b = config.models[1]
+        #expect(b.certify.norm == .l2 && b.certify.frames == .all && b.certify.mode == .threshold)
+        #expect(b.certify.deadlineMilliseconds == nil && b.decide.onDeadline == .flag)
+    }
+
+    @Test func zeroWorkersMeansOnePerCore() throws {
+        let config = try GuardConfig.parse(yaml: valid.replacingOccurrences(of: "workers: 3", with: "workers: 0"))
+        #expect(config.workers == ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    @Test func theBundledConfigIsValid() throws {
+        let config = try GuardConfig.load(from: Fixtures.root.appendingPathComponent("config/guard.yaml").path)
+        #expect(config.listen.first?.hasPrefix("tcp://") == true)
+        #expect(Set(config.models.map(\.name)).isSuperset(of: ["digits-lstm", "news-lstm", "speech-gru"]))
+    }
+
+    @Test(arguments: [
+        ("refuse_below: 0.01", "refuse_below: 0.5", "models[0].decide.refuse_below must be <= accept_at_or_above"),
+        ("accept_at_or_above: 0.02, refuse_below: 0.02", "accept_at_or_above: 0.02, refuse_below: 0.03",
+         "models[1].decide.refuse_below must be <= accept_at_or_above"),
+        ("norm: inf", "norm: 3", "models[0].certify.norm must be one of 1, 2, inf, not \"3\""),
+        ("frames: \"2:5\"", "frames: \"5:2\"", "models[0].certify.frames must be all, a step T or a window A:B (0-based, A <= B), not \"5:2\""),
+        ("mode: radius", "mode: fast", "models[0].certify.mode must be threshold or radius, not \"fast\""),
+        ("on_deadline: refuse", "on_deadline: ignore", "models[0].decide.on_deadline must be flag or refuse, not \"ignore\""),
+        ("deadline_ms: 40", "deadline_ms: -1", "models[0].certify.deadline_ms must be > 0"),
+        ("allow_overrides: [frames]", "allow_overrides: [norm]", "models[0].certify.allow_overrides[0] must be one of mode, frames, target, not \"norm\""),
+        ("queue_depth: 8", "queue_depth: 0", "limits.queue_depth must be > 0"),
+        ("workers: 3", "workers: many", "workers must be an integer, not \"many\""),
+        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, metrics, workers, limits, audit_log, curve, models)"),
+        ("listen: tcp://127.0.0.1:5555", "listen: http://127.0.0.1:5555", "listen must be a tcp://, ipc:// or inproc:// endpoint, not \"http://127.0.0.1:5555\""),
+        ("metrics: 127.0.0.1:9464", "metrics: nowhere", "metrics must be host:port (e.g. 127.0.0.1:9464), not \"nowhere\""),
+        ("  - name: b", "  - name: a", "models[1].name \"a\" is used by an earlier model"),
+        ("refuse_below: 0.01,", "refuse_bellow: 0.01,", "models[0].decide.refuse_bellow is not a known key (expected one of: accept_at_or_above, refuse_below, on_deadline)"),
+    ])
+    func invalidValuesGetExactMessages(original: String, replacement: String, message: String) throws {
+        let yaml = valid.replacingOccurrences(of: original, with: replacement)
+        #expect(yaml != valid, "the test's original text must occur in the config")
+        #expect(throws: ConfigError(message)) { try GuardConfig.parse(yaml: yaml) }
+    }
+
+    @Test func missingSectionsAreNamed() {
+        #expect(throws: ConfigError("models is required: list at least one model")) {
+            try GuardConfig.parse(yaml: "listen: tcp://127.0.0.1:5555")
+        }
+        #expect(throws: ConfigError("listen is required (e.g. tcp://127.0.0.1:5555)")) {
+            try GuardConfig.parse(yaml: "models: []")
+        }
+        #expect(throws: ConfigError("models[0].decide is required (accept_at_or_above, refuse_below)")) {
+            try GuardConfig.parse(yaml: "listen: tcp://127.0.0.1:1\nmodels:\n  - {name: a, path: p}")
+        }
+    }
+
+    @Test func curveKeysAreChecked() throws {
+        let base = "listen: tcp://127.0.0.1:1\nmodels: [{name: a, path: p, decide: {accept_at_or_above: 1, refuse_below: 0}}]\n"
+        #expect(throws: ConfigError("curve.secret_key must be a 40-character Z85 key (make one with `rnnguard keygen`)")) {
+            try GuardConfig.parse(yaml: base + "curve: {secret_key: short, allowed_clients: [x]}")
+        }
+        let key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+        #expect(throws: ConfigError("curve.allowed_clients[0] must be a 40-character Z85 public key")) {
+            try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [nope]}")
+        }
+        let config = try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\"]}")
+        #expect(config.curve?.allowedClients == [key])
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GuardService
+import Testing
+
+@Suite struct RequestDecoderTests {
+    let decoder = RequestDecoder(limits: Fixtures.limits)
+
+    private func code(_ frames: [Data]) -> ErrorCode? {
+        if case .failure(let error) = decoder.decode(frames) { return error.code }
+        return nil
+    }
+
+    private func header(_ fields: [String: Any]) -> Data { Fixtures.header(fields) }
+
+    private let base: [String: Any] = ["v": 1, "id": "r1", "op": "predict", "model": "m", "shape": [2, 2], "dtype": "f32"]
+
+    private func with(_ changes: [String: Any?]) -> Data {
+        var fields = base
+        for (key, value) in changes { fields[key] = value }
+        return header(fields)
+    }
+
+    @Test func decodesAFeatureRequest() throws {
+        let request = try decoder.decode([with([:]), Fixtures.payload([1, 2, 3, 4])]).get()
+        #expect(request.id == .string("r1") && request.op == .predict && request.model == "m")
+        guard case .features(let rows)? = request.input else { Issue.record("expected features"); return }
+        #expect(rows == [[1, 2], [3, 4]])
+    }
+
+    @Test func unalignedPayloadsDecode() throws {
+        // A payload that starts at an odd address inside a larger buffer.
+        let storage = Data([0]) + Fixtures.payload([0.5, -1, 2, 8])
+        let request = try decoder.decode([with([:]), storage.dropFirst()]).get()
+        guard case .features(let rows)? = request.input else { Issue.record("expected features"); return }
+        #expect(rows == [[0.5, -1], [2, 8]])
+    }
+
+    @Test func decodesTokensTextAndIntegerIDs() throws {
+        let tokens = try decoder.decode([with(["id": 7, "shape": nil, "dtype": nil, "tokens": [1, 2]])]).get()
+        #expect(tokens.id == .number(7))
+        guard case .tokens([1, 2])? = tokens.input else { Issue.record("expected tokens"); return }
+        let text = try decoder.decode([with(["shape": nil, "dtype": nil, "text": "hello"])]).get()
+        guard case .text("hello")? = text.input else { Issue.record("expected text"); return }
+    }
+
+    @Test func healthAndModelsNeedNoModel() throws {
+        #expect(try decoder.decode([header(["v": 1, "op": "health"])]).get().op == .health)
+        #expect(try decoder.decode([header(["v": 1, "id": "m", "op": "models"])]).get().id == .string("m"))
+        #expect(code([header(["v": 1, "op": "health"]), Data([1])]) == .badFrames)
+    }
+
+    @Test func overridesAndDeadline() throws {
+        let request = try decoder.decode([with(["op": "certify", "deadline_ms": 25, "certify": ["mode": "radius", "frames": "1:3", "target": 2]]),
+                                          Fixtures.payload([1, 2, 3, 4])]).get()
+        #expect(request.deadlineMilliseconds == 25)
+        #expect(request.overrides.mode == .radius && request.overrides.frames == .window(1, 3) && request.overrides.target == 2)
+    }
+
+    @Test func everyMalformedRequestGetsItsCode() {
+        let four = Fixtures.payload([1, 2, 3, 4])
+        #expect(code([Data("not json".utf8)]) == .badJSON)
+        #expect(code([Data("[1, 2]".utf8)]) == .badJSON)
+        #expect(code([header([:])]) == .missingField)
+        #expect(code([header(["v": 1])]) == .missingField)
+        #expect(code([header(["v": 2, "op": "health"])]) == .unsupportedVersion)
+        #expect(code([header(["v": "1", "op": "health"])]) == .badField)
+        #expect(code([header(["v": 1, "op": "train"])]) == .unknownOp)
+        #expect(code([header(["v": 1, "op": "health", "colour": "red"])]) == .badField)
+        #expect(code([with(["model": nil]), four]) == .missingField)
+        #expect(code([with(["id": [1]]), four]) == .badField)
+        #expect(code([with([:]), four, four]) == .badFrames)
+        #expect(code([with([:])]) == .badFrames)
+        #expect(code([with(["shape": nil, "dtype": nil])]) == .missingField)
+        #expect(code([with(["shape": nil]), four]) == .missingField)
+        #expect(code([with(["dtype": nil]), four]) == .missingField)
+        #expect(code([with(["dtype": "f64"]), four]) == .badDType)
+        #expect(code([with(["shape": [2, 3]]), four]) == .shapeMismatch)
+        #expect(code([with(["shape": [4]]), four]) == .shapeMismatch)
+        #expect(code([with(["shape": [2, 2]]), four.dropLast()]) == .shapeMismatch)
+        #expect(code([with(["shape": [65, 1]]), Fixtures.payload(Array(repeating: 0, count: 65))]) == .sequenceTooLong)
+        #expect(code([with(["shape": [1, 1100]]), Fixtures.payload(Array(repeating: 0, count: 1100))]) == .tooLarge)
+        #expect(code([with(["shape": nil, "dtype": nil, "tokens": Array(repeating: 1, count: 65)])]) == .sequenceTooLong)
+        #expect(code([with(["shape": nil, "dtype": nil, "tokens": [1, 2.5]])]) == .badField)
+        #expect(code([with(["tokens": [1]]), four]) == .badField)
+        #expect(code([with(["deadline_ms": 0]), four]) == .badField)
+        #expect(code([with(["certify": ["mode": "fast"]]), four]) == .badOverride)
+        #expect(code([with(["certify": ["norm": "inf"]]), four]) == .badOverride)
+        #expect(code([with(["certify": "radius"]), four]) == .badOverride)
+        #expect(code([]) == .badFrames)
+    }
+
+    @Test func errorsEchoTheIDWhenReadable() {
+        guard case .failure(let error) = decoder.decode([with(["dtype": "f16"]), Fixtures.payload([1, 2, 3, 4])]) else {
+            Issue.record("expected an error"); return
+        }
+        #expect(error.id == .string("r1"))
+        guard case .failure(let big) = decoder.decode([with([:]), Data(count: 5000)]) else { Issue.record("expected too_large"); return }
+        #expect(big.id == .string("r1") && big.code == .tooLarge)
+        guard case .failure(let junk) = decoder.decode([Data("{".utf8)]) else { Issue.record("expected bad_json"); return }
+        #expect(junk.id == .none)
+    }
+
+    @Test func errorRepliesHaveTheStableShape() throws {
+        let reply = Reply(error: RequestError(id: .none, code: .badJSON, "nope"))
+        let json = try JSONSerialization.jsonObject(with: reply.encoded()) as! [String: Any]
+        #expect(json["v"] as? Int == 1)
+        #expect(json["id"] is NSNull)
+        #expect(json["status"] as? String == "error")
+        #expect(json["code"] as? String == "bad_json")
+        #expect(json["message"] as? String == "nope")
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GuardService
+import POPQORN
+import SequenceModels
+import Testing
+
+/// The handler alone, without sockets: model checks, certification and decisions.
+@Suite struct RequestHandlerTests {
+    let handler = RequestHandler(models: Fixtures.models, limits: Fixtures.limits)
+
+    private func features(_ index: Int = 0) -> Request.Input {
+        .features(Fixtures.digitsInputs[index].map { $0.map(Double.init) })
+    }
+
+    private func run(_ request: Request, receivedAt: ContinuousClock.Instant = .now) -> RequestOutcome {
+        handler.handle(request, receivedAt: receivedAt)
+    }
+
+    @Test func predictMatchesTheModel() throws {
+        let outcome = run(Request(id: .string("p"), op: .predict, model: "digits-lstm", input: features()))
+        let prediction = try #require(outcome.reply.prediction)
+        let expected = try Fixtures.models[0].classifier.predict(Fixtures.digitsInputs[0].map { $0.map(Double.init) })
+        #expect(prediction.label == expected.label && prediction.logits == expected.logits)
+        #expect(outcome.reply.certificate == nil && outcome.reply.decision == nil)
+    }
+
+    @Test func thresholdCertifyDecidesAndCostsAtMostTwoPasses() throws {
+        let outcome = run(Request(id: .string("c"), op: .certify, model: "digits-lstm", input: features()))
+        let certificate = try #require(outcome.reply.certificate)
+        let decision = try #require(outcome.decision)
+        #expect(certificate.mode == "threshold" && certificate.complete)
+        #expect((1...2).contains(certificate.passes))
+        #expect([0, 0.03, 0.1].contains(certificate.radius))
+        let expected = Decision.make(radius: certificate.radius, complete: true, policy: Fixtures.digitsPolicy.decide)
+        #expect(decision == expected)
+    }
+
+    /// The threshold decision agrees with a full radius search.
+    @Test func thresholdAgreesWithTheRadiusSearch() throws {
+        var request = Request(id: .string("r"), op: .certify, model: "digits-lstm", input: features(1))
+        let threshold = try #require(run(request).decision)
+        request.overrides.mode = .radius
+        let outcome = run(request)
+        let certificate = try #require(outcome.reply.certificate)
+        #expect(certificate.mode == "radius" && certificate.complete && certificate.radius > 0)
+        #expect(outcome.decision?.action == threshold.action)
+    }
+
+    @Test func aRadiusSearchCutByTheDeadlineIsPartial() throws {
+        var strict = Fixtures.digitsPolicy
+        strict.certify.mode = .radius
+        strict.certify.deadlineMilliseconds = 0.001
+        strict.decide.onDeadline = .refuse
+        let served = ServedModel(policy: strict, classifier: Fixtures.models[0].classifier)
+        let handler = RequestHandler(models: [served], limits: Fixtures.limits)
+        // Arrived just now: the worker starts before the deadline, the search does not finish by it.
+        let outcome = handler.handle(Request(id: .string("d"), op: .certify, model: "digits-lstm", input: features()),
+                                     receivedAt: .now + .milliseconds(1))
+        let certificate = try #require(outcome.reply.certificate)
+        #expect(!certificate.complete)
+        #expect(outcome.decision?.action == (certificate.radius >= strict.decide.acceptAtOrAbove ? .accept : .refuse))
+    }
+
+    @Test func aRequestThatWaitedPastItsDeadlineIsNotRun() {
+        let request = Request(id: .string("late"), op: .predict, model: "digits-lstm", input: features(), deadlineMilliseconds: 5)
+        let outcome = run(request, receivedAt: .now - .milliseconds(50))
+        #expect(outcome.errorCode == .deadline)
+        #expect(outcome.reply.id == .string("late"))
+    }
+
+    @Test func modelChecksGetTheirCodes() {
+        func code(_ request: Request) -> ErrorCode? { run(request).errorCode }
+        #expect(code(Request(id: .none, op: .predict, model: "nope", input: features())) == .unknownModel)
+        #expect(code(Request(id: .none, op: .predict, model: "digits-lstm", input: .features([[1, 2, 3]]))) == .shapeMismatch)
+        var nan = Fixtures.digitsInputs[0].map { $0.map(Double.init) }
+        nan[3][4] = .nan
+        #expect(code(Request(id: .none, op: .predict, model: "digits-lstm", input: .features(nan))) == .nonFinite)
+        #expect(code(Request(id: .none, op: .predict, model: "news-lstm", input: .tokens([1, 99_999_999]))) == .unknownToken)
+        #expect(code(Request(id: .none, op: .predict, model: "digits-lstm", input: .tokens([1, 2]))) == .badField)
+        let longText = Array(repeating: "word", count: 65).joined(separator: " ")
+        #expect(code(Request(id: .none, op: .predict, model: "news-lstm", input: .text(longText))) == .sequenceTooLong)
+    }
+
+    @Test func textAndTokensAgree() throws {
+        let vocabulary = try #require(Fixtures.models[1].classifier.vocabulary)
+        let text = "stocks rally as markets cheer results"
+        let byText = run(Request(id: .none, op: .predict, model: "news-lstm", input: .text(text)))
+        let byTokens = run(Request(id: .none, op: .predict, model: "news-lstm", input: .tokens(vocabulary.encode(text))))
+        #expect(byText.reply.prediction?.logits == byTokens.reply.prediction?.logits)
+    }
+
+    @Test func overridesStayWithinThePolicy() {
+        func code(_ model: String, _ input: Request.Input, _ overrides: CertifyOverrides) -> ErrorCode? {
+            run(Request(id: .none, op: .certify, model: model, input: input, overrides: overrides)).errorCode
+        }
+        // news-lstm allows no overrides: only the cheaper mode is free.
+        #expect(code("news-lstm", .text("markets rally"), CertifyOverrides(mode: .threshold)) == nil)
+        #expect(code("news-lstm", .text("markets rally"), CertifyOverrides(mode: .radius)) == .badOverride)
+        #expect(code("news-lstm", .text("markets rally"), CertifyOverrides(frames: .step(0))) == .badOverride)
+        #expect(code("news-lstm", .text("markets rally"), CertifyOverrides(target: 1)) == .badOverride)
+        // digits-lstm allows frames and target, within the input and the classes.
+        #expect(code("digits-lstm", features(), CertifyOverrides(frames: .window(2, 4), target: 3)) == nil)
+        #expect(code("digits-lstm", features(), CertifyOverrides(frames: .step(8))) == .badOverride)
+        #expect(code("digits-lstm", features(), CertifyOverrides(target: 10)) == .badOverride)
+    }
+
+    @Test func modelsReplyListsPolicies() throws {
+        let reply = handler.modelsReply(id: .number(1))
+        let models = try #require(reply.models)
+        #expect(models.map(\.name) == ["digits-lstm", "news-lstm"])
+        #expect(models[0].input == "features" && models[0].inputSize == 8)
+        #expect(models[1].input == "tokens|text" && models[1].vocabularySize != nil)
+        #expect(models[0].policy.acceptAtOrAbove == 0.1 && models[0].policy.norm == "2")
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import GuardClient
+import GuardService
+import Testing
+import ZeroMQ
+
+/// The real server over real loopback sockets.
+@Suite struct ServerTests {
+    private func withServer(_ config: GuardConfig = Fixtures.config(), _ body: (GuardServer, String) throws -> Void) throws {
+        let server = try Fixtures.startServer(config)
+        defer {
+            server.stop()
+            server.wait()
+        }
+        try body(server, server.endpoints[0])
+    }
+
+    private func predictRequest(_ id: String, input: Int = 0) -> GuardRequest {
+        GuardRequest(id: id, op: "predict", model: "digits-lstm", sequence: Fixtures.digitsInputs[input])
+    }
+
+    @Test func everyOpAnswersWithItsID() throws {
+        try withServer { _, endpoint in
+            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 20_000)
+            let health = try client.call(GuardRequest(id: "h", op: "health"))
+            #expect(health.id == "h" && health.isOK && health.health?.state == "serving" && health.health?.workers == 2)
+            let models = try client.call(GuardRequest(id: "m", op: "models"))
+            #expect(models.id == "m" && models.models?.map(\.name) == ["digits-lstm", "news-lstm"])
+            let predict = try client.call(predictRequest("p"))
+            #expect(predict.id == "p" && predict.isOK && predict.prediction?.label == 5 && predict.certificate == nil)
+            let certify = try client.certify(model: "digits-lstm", sequence: Fixtures.digitsInputs[0])
+            #expect(certify.isOK && certify.certificate?.mode == "threshold")
+            #expect(["accept", "flag", "refuse"].contains(certify.decision?.action ?? ""))
+            #expect(certify.timing?.certifyMilliseconds != nil)
+            let text = try client.call(GuardRequest(id: "t", op: "certify", model: "news-lstm", text: "league final ends in a draw"))
+            #expect(text.id == "t" && text.isOK && text.prediction?.labelName != nil && text.decision != nil)
+        }
+    }
+
+    @Test func aREQSocketIsServedToo() throws {
+        try withServer { _, endpoint in
+            let req = try Socket(context: Context(), type: .req)
+            try req.set(.receiveTimeout(milliseconds: 10_000))
+            try req.connect(endpoint)
+            try req.send(Fixtures.header(["v": 1, "id": 5, "op": "health"]))
+            let reply = try #require(try req.receive())
+            #expect(reply.count == 1)
+            let json = try JSONSerialization.jsonObject(with: reply[0]) as! [String: Any]
+            #expect(json["id"] as? Int == 5 && json["status"] as? String == "ok")
+        }
+    }
+
+    @Test func everyBadInputGetsItsCodeAndTheNextRequestIsServed() throws {
+        let header = Fixtures.header
+        let good = Fixtures.payload(Fixtures.digitsInputs[0].flatMap { $0 })
+        let predict: [String: Any] = ["v": 1, "id": "bad", "op": "predict", "model": "digits-lstm", "shape": [8, 8], "dtype": "f32"]
+        func with(_ changes: [String: Any]) -> Data { header(predict.merging(changes) { $1 }) }
+        var nan = Fixtures.digitsInputs[0].flatMap { $0 }
+        nan[10] = .nan
+        let cases: [(String, [Data], String)] = [
+            ("not JSON", [Data("not json".utf8)], "bad_json"),
+            ("missing op", [header(["v": 1, "id": "bad"])], "missing_field"),
+            ("missing model", [header(["v": 1, "id": "bad", "op": "predict", "shape": [8, 8], "dtype": "f32"]), good], "missing_field"),
+            ("three frames", [with([:]), good, good], "bad_frames"),
+            ("no payload", [with([:])], "bad_frames"),
+            ("payload size", [with(["shape": [8, 7]]), good], "shape_mismatch"),
+            ("feature count", [with(["shape": [16, 4]]), good], "shape_mismatch"),
+            ("NaN", [with([:]), Fixtures.payload(nan)], "non_finite"),
+            ("unknown model", [with(["model": "no-such-model"]), good], "unknown_model"),
+            ("unknown op", [header(["v": 1, "id": "bad", "op": "nope"])], "unknown_op"),
+            ("dtype", [with(["dtype": "f64"]), good], "bad_dtype"),
+            ("oversized", [with(["shape": [2, 600]]), Data(count: 4800)], "too_large"),
+            ("too long", [with(["shape": [65, 8]]), Data(count: 65 * 8 * 4)], "sequence_too_long"),
+            ("unknown token", [header(["v": 1, "id": "bad", "op": "predict", "model": "news-lstm", "tokens": [3, 10_000_000]])], "unknown_token"),
+            ("version", [header(["v": 9, "id": "bad", "op": "health"])], "unsupported_version"),
+            ("override", [with(["op": "certify", "certify": ["norm": "1"]]), good], "bad_override"),
+        ]
+        try withServer { _, endpoint in
+            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 20_000)
+            for (index, (name, frames, code)) in cases.enumerated() {
+                try client.sendRaw(frames)
+                let reply = try client.receive()
+                #expect(reply.status == "error" && reply.code == code, "\(name): got \(reply.code ?? "ok") \(reply.message ?? "")")
+                #expect(reply.message?.isEmpty == false)
+                if code != "bad_json" { #expect(reply.id == "bad", "\(name): id not echoed") }
+                let next = try client.call(predictRequest("good-\(index)"))
+                #expect(next.id == "good-\(index)" && next.isOK, "\(name): the next request was not served")
+            }
+        }
+    }
+
+    @Test func eightClientsTimesTwoHundredRequestsAllMatch() throws {
+        var limits = Fixtures.limits
+        limits.queueDepth = 64  // >= clients: closed-loop clients never see busy
+        try withServer(Fixtures.config(limits: limits)) { _, endpoint in
+            let context = try Context()
+            let failures = Failures()
+            let done = DispatchSemaphore(value: 0)
+            for clientIndex in 0..<8 {
+                let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 30_000, context: context)
+                Thread {
+                    defer { done.signal() }
+                    for n in 0..<200 {
+                        let input = (clientIndex + n) % Fixtures.digitsInputs.count
+                        let id = "c\(clientIndex)-\(n)"
+                        do {
+                            let reply = try client.call(GuardRequest(id: id, op: "predict", model: "digits-lstm",
+                                                                     sequence: Fixtures.digitsInputs[input]))
+                            if reply.id != id || !reply.isOK { failures.add("\(id): got \(reply.id ?? "nil") \(reply.code ?? "")") }
+                        } catch {
+                            failures.add("\(id): \(error)")
+                        }
+                    }
+                }.start()
+            }
+            for _ in 0..<8 { done.wait() }
+            #expect(failures.all.isEmpty, "\(failures.all.prefix(5))")
+        }
+    }
+
+    @Test func aFullQueueAnswersBusyAtOnceAndLosesNothing() throws {
+        var limits = Fixtures.limits
+        limits.queueDepth = 1
+        try withServer(Fixtures.config(workers: 1, limits: limits)) { _, endpoint in
+            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 30_000)
+            let ids = (0..<12).map { "q\($0)" }
+            for id in ids {
+                try client.send(GuardRequest(id: id, op: "certify", model: "digits-lstm", sequence: Fixtures.digitsInputs[0]))
+            }
+            var codes: [String: String] = [:]
+            for _ in ids {
+                let reply = try client.receive()
+                codes[reply.id ?? "?"] = reply.code ?? "ok"
+            }
+            #expect(Set(codes.keys) == Set(ids))
+            #expect(codes.values.contains("busy"))
+            #expect(codes.values.contains("ok"))
+            #expect(codes.values.allSatisfy { $0 == "ok" || $0 == "busy" })
+        }
+    }
+
+    @Test func shutdownUnderLoadAnswersEveryRequest() throws {
+        let server = try Fixtures.startServer(Fixtures.config())
+        let context = try Context()
+        let clients = try (0..<8).map { _ in
+            try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 30_000, context: context)
+        }
+        // Pipeline 32 certify requests (slow enough to be in flight), then stop once all have arrived.
+        var sent: Set<String> = []
+        for (index, client) in clients.enumerated() {
+            for n in 0..<4 {
+                let id = "s\(index)-\(n)"
+                try client.send(GuardRequest(id: id, op: "certify", model: "digits-lstm", sequence: Fixtures.digitsInputs[n]))
+                sent.insert(id)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while server.requestsReceived < sent.count && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        #expect(server.requestsReceived == sent.count)
+        server.stop()
+
+        // A request arriving while the server drains is refused, not dropped.
+        let late = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 30_000, context: context)
+        let lateReply = try late.call(GuardRequest(id: "late", op: "health"))
+        #expect(lateReply.id == "late" && lateReply.code == "shutting_down")
+
+        var answered: [String: String] = [:]
+        for client in clients {
+            for _ in 0..<4 {
+                let reply = try client.receive()
+                answered[reply.id ?? "?"] = reply.code ?? "ok"
+            }
+        }
+        server.wait()
+        #expect(Set(answered.keys) == sent)
+        #expect(answered.values.allSatisfy { $0 == "ok" }, "\(answered.filter { $0.value != "ok" })")
+    }
+}
+
+/// Failures collected from client threads.
+final class Failures: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func add(_ item: String) { lock.withLock { items.append(item) } }
+    var all: [String] { lock.withLock { items } }
+}

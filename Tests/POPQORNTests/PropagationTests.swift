@@ -1,0 +1,79 @@
+import Foundation
+import SequenceModels
+import Testing
+@testable import POPQORN
+
+/// Small random models of every kind the certifier supports, weights scaled up so that gates saturate.
+let randomModelSpecs: [(name: String, make: @Sendable (UInt64) -> SequenceClassifier)] = [
+    ("rnn-tanh", { .random(architecture: .rnn, inputSize: 3, hiddenSize: 6, numClasses: 3, scale: 2, seed: $0) }),
+    ("rnn-relu", { .random(architecture: .rnn, nonlinearity: .relu, inputSize: 3, hiddenSize: 6, numClasses: 3, scale: 1.5, seed: $0) }),
+    ("rnn-relu-2layer", { .random(architecture: .rnn, nonlinearity: .relu, inputSize: 3, hiddenSize: 5, numLayers: 2, numClasses: 3, seed: $0) }),
+    ("lstm", { .random(architecture: .lstm, inputSize: 3, hiddenSize: 5, numClasses: 3, scale: 2, seed: $0) }),
+    ("lstm-2layer-nobias", { .random(architecture: .lstm, inputSize: 3, hiddenSize: 4, numLayers: 2, numClasses: 3, bias: false, scale: 2, seed: $0) }),
+    ("gru", { .random(architecture: .gru, inputSize: 3, hiddenSize: 5, numClasses: 3, scale: 2, seed: $0) }),
+    ("gru-3layer", { .random(architecture: .gru, inputSize: 3, hiddenSize: 4, numLayers: 3, numClasses: 3, seed: $0) }),
+]
+
+let perturbationSpecs: [Perturbation] = [
+    Perturbation(norm: .linf), Perturbation(norm: .l2), Perturbation(norm: .l1),
+    Perturbation(norm: .l2, frames: .step(1)), Perturbation(norm: .l1, frames: .window(1, 2)),
+    Perturbation(norm: .linf, frames: .step(3)),
+]
+
+@Suite("Bounds hold at sampled points of the perturbation set")
+struct PropagationTests {
+    /// Every node's interval must contain the node's value at every sampled point: corners of the l_inf
+    /// ball, points on the l_2 and l_1 spheres, interior points.
+    @Test(arguments: randomModelSpecs.indices)
+    func everyNodeStaysInsideItsBounds(modelIndex: Int) throws {
+        for seed in 0..<3 as Range<UInt64> {
+            let model = randomModelSpecs[modelIndex].make(seed)
+            let certifier = Certifier(model: model)
+            let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: seed + 50)
+            let label = try model.predict(sequence).label
+            for perturbation in perturbationSpecs {
+                for epsilon in [0.02, 0.3, 2.0] {
+                    let problem = try certifier.problem(sequence, label: label, perturbation: perturbation, target: nil)
+                    let engine = LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre,
+                                                   perturbed: problem.perturbed, perturbation: perturbation, epsilon: epsilon)
+                    var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: epsilon, seed: seed)
+                    for k in 0..<60 {
+                        let point = k % 2 == 0 ? sampler.boundaryPoint() : sampler.interiorPoint()
+                        let values = problem.unrolled.graph.evaluate(point)
+                        for id in values.indices {
+                            for (n, v) in values[id].enumerated() {
+                                let tolerance = 1e-9 * max(1, abs(v))
+                                #expect(engine.lower[id][n] <= v + tolerance && v <= engine.upper[id][n] + tolerance,
+                                        "\(randomModelSpecs[modelIndex].name) \(perturbation) eps \(epsilon) node \(id)[\(n)]")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The margin lower bounds of a threshold check hold at sampled points, and match the exact
+    /// margins when nothing is perturbed.
+    @Test(arguments: randomModelSpecs.indices)
+    func marginBoundsHold(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(7)
+        let certifier = Certifier(model: model)
+        let sequence = SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 9)
+        let prediction = try model.predict(sequence)
+        let exact = try certifier.check(sequence, label: prediction.label, perturbation: Perturbation(norm: .l2), epsilon: 0)
+        for (j, bound) in exact.marginLowerBounds {
+            #expect(abs(bound - (prediction.logits[prediction.label] - prediction.logits[j])) < 1e-9)
+        }
+        for perturbation in perturbationSpecs {
+            let check = try certifier.check(sequence, label: prediction.label, perturbation: perturbation, epsilon: 0.2)
+            var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: 0.2, seed: 3)
+            for _ in 0..<200 {
+                let logits = model.trace(sampler.boundaryPoint()).logits
+                for (j, bound) in check.marginLowerBounds {
+                    #expect(logits[prediction.label] - logits[j] >= bound - 1e-9)
+                }
+            }
+        }
+    }
+}

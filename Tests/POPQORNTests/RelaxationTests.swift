@@ -1,0 +1,135 @@
+import Foundation
+import SequenceModels
+import Testing
+@testable import POPQORN
+
+/// Intervals that stress a relaxation: tiny and huge, one-sided, crossing, saturated, degenerate.
+private func testIntervals(count: Int, seed: UInt64) -> [(Double, Double)] {
+    var rng = SplitMix64(seed: seed)
+    var intervals: [(Double, Double)] = [(0, 0), (-3, -3), (5, 5), (-1e-13, 1e-13), (2, 2 + 1e-10), (-100, 100),
+                                         (-40, -20), (20, 40), (-1e-3, 50), (-50, 1e-3), (0, 1e-6), (-8, 8)]
+    for _ in 0..<count {
+        let centre = rng.normal() * [0.5, 2, 8, 30][Int.random(in: 0..<4, using: &rng)]
+        let width = pow(10, Double.random(in: -9...2, using: &rng))
+        let skew = Double.random(in: 0...1, using: &rng)
+        intervals.append((centre - skew * width, centre + (1 - skew) * width))
+    }
+    return intervals
+}
+
+/// Points of [l, u]: a grid with both ends plus random points.
+private func points(_ l: Double, _ u: Double, rng: inout SplitMix64) -> [Double] {
+    (0...100).map { l + (u - l) * Double($0) / 100 } + (0..<100).map { _ in Double.random(in: l...u, using: &rng) }
+}
+
+@Suite("1D relaxations are sound on dense grids")
+struct UnaryRelaxationTests {
+    static let operators: [any UnaryOperator.Type] = [Tanh.self, Sigmoid.self, ReLU.self]
+
+    @Test(arguments: 0..<3)
+    func linesEncloseTheFunction(operatorIndex: Int) {
+        let op = Self.operators[operatorIndex]
+        var rng = SplitMix64(seed: 11)
+        for (l, u) in testIntervals(count: 3000, seed: UInt64(operatorIndex)) {
+            let lines = op.relax(lower: l, upper: u)
+            for x in points(l, u, rng: &rng) {
+                let f = op.value(x)
+                let tolerance = 1e-13 * max(1, abs(x))
+                #expect(lines.lowerSlope * x + lines.lowerIntercept <= f + tolerance, "\(op.name) lower on [\(l), \(u)] at \(x)")
+                #expect(lines.upperSlope * x + lines.upperIntercept >= f - tolerance, "\(op.name) upper on [\(l), \(u)] at \(x)")
+            }
+        }
+    }
+
+    @Test func sShapedLinesTouchTheCurveOnOneSidedIntervals() {
+        // A tangent at the midpoint and a chord: both meet the function somewhere on [l, u].
+        for (l, u) in [(0.5, 2.0), (-3.0, -0.2), (1.0, 1.5)] {
+            let lines = Tanh.relax(lower: l, upper: u)
+            var gapLower = Double.infinity, gapUpper = Double.infinity
+            for k in 0...1000 {
+                let x = l + (u - l) * Double(k) / 1000
+                gapLower = min(gapLower, Tanh.value(x) - (lines.lowerSlope * x + lines.lowerIntercept))
+                gapUpper = min(gapUpper, lines.upperSlope * x + lines.upperIntercept - Tanh.value(x))
+            }
+            #expect(gapLower < 1e-6 && gapUpper < 1e-6)
+        }
+    }
+}
+
+/// Boxes that stress a plane construction.
+private func testBoxes(count: Int, seed: UInt64) -> [Box] {
+    let fixed = [Box(xl: 0, xu: 0, yl: 0, yu: 0), Box(xl: -1e-12, xu: 1e-12, yl: 3, yu: 3 + 1e-12),
+                 Box(xl: -60, xu: 60, yl: -60, yu: 60), Box(xl: 15, xu: 30, yl: -2, yu: 2), Box(xl: -30, xu: -15, yl: -2, yu: 2),
+                 Box(xl: -2, xu: 2, yl: 20, yu: 40), Box(xl: 1, xu: 1, yl: -5, yu: 5), Box(xl: -5, xu: 5, yl: 0.5, yu: 0.5),
+                 Box(xl: -1e-3, xu: 1e-3, yl: -1e-3, yu: 1e-3)]
+    let intervals = testIntervals(count: 2 * count, seed: seed)
+    return fixed + (0..<count).map { k in
+        let (xl, xu) = intervals[2 * k], (yl, yu) = intervals[2 * k + 1]
+        return Box(xl: xl, xu: xu, yl: yl, yu: yu)
+    }
+}
+
+@Suite("2D planes are sound on dense grids")
+struct PlaneRelaxationTests {
+    static let operators: [any BinaryOperator.Type] = [SigmoidTanhProduct.self, SigmoidLinearProduct.self,
+                                                       ComplementSigmoidProduct.self]
+
+    @Test(arguments: 0..<3)
+    func planesEncloseTheSurface(operatorIndex: Int) {
+        let op = Self.operators[operatorIndex]
+        var rng = SplitMix64(seed: 5)
+        for box in testBoxes(count: 1500, seed: UInt64(100 + operatorIndex)) {
+            let planes = op.relax(on: box)
+            var samples: [(Double, Double)] = []
+            for i in 0...12 {
+                for j in 0...12 {
+                    let x: Double = box.xl + (box.xu - box.xl) * Double(i) / 12
+                    let y: Double = box.yl + (box.yu - box.yl) * Double(j) / 12
+                    samples.append((x, y))
+                }
+            }
+            for _ in 0..<60 {
+                samples.append((Double.random(in: box.xl...box.xu, using: &rng), Double.random(in: box.yl...box.yu, using: &rng)))
+            }
+            for (x, y) in samples {
+                let f = op.value(x, y)
+                let tolerance = 1e-12 * max(1, abs(x), abs(y))
+                #expect(planes.lower(x, y) <= f + tolerance, "\(op.name) lower plane on \(box) at (\(x), \(y))")
+                #expect(planes.upper(x, y) >= f - tolerance, "\(op.name) upper plane on \(box) at (\(x), \(y))")
+            }
+        }
+    }
+
+    @Test(arguments: 0..<3)
+    func planesAreAtLeastAsTightAsMcCormick(operatorIndex: Int) {
+        let op = Self.operators[operatorIndex]
+        for box in testBoxes(count: 300, seed: UInt64(200 + operatorIndex)) {
+            let planes = op.relax(on: box)
+            let (x, y) = box.centre
+            let (lower, upper) = op.candidatePlanes(on: box)
+            let slack = 1e-9 * max(1, abs(box.yl), abs(box.yu))
+            for candidate in lower { #expect(planes.lower(x, y) >= candidate(x, y) - slack) }
+            for candidate in upper { #expect(planes.upper(x, y) <= candidate(x, y) + slack) }
+        }
+    }
+
+    @Test func verifiedMinimumIsBelowAndCloseToTheSampledMinimum() {
+        var rng = SplitMix64(seed: 77)
+        for box in testBoxes(count: 400, seed: 300) where box.xu > box.xl && box.yu > box.yl {
+            let plane = Plane(a: rng.normal() * 0.3, b: rng.normal() * 0.3, c: rng.normal())
+            for sign in [1.0, -1.0] {
+                let bound = VerifiedMinimum.of(SigmoidTanhProduct.self, minus: plane, sign: sign, on: box, tolerance: 1e-9)
+                var sampled = Double.infinity
+                for i in 0...200 {
+                    for j in 0...200 {
+                        let x = box.xl + (box.xu - box.xl) * Double(i) / 200, y = box.yl + (box.yu - box.yl) * Double(j) / 200
+                        sampled = min(sampled, sign * (SigmoidTanhProduct.value(x, y) - plane(x, y)))
+                    }
+                }
+                #expect(bound <= sampled + 1e-12)
+                // The grid itself misses the true minimum by a little on wide boxes.
+                #expect(sampled - bound <= 1e-3 * max(1, box.xu - box.xl, box.yu - box.yl))
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+@testable import SequenceModels
+
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Every model folder the forward pass must reproduce: the bundled examples and the independent fixtures.
+let modelFolders: [URL] = {
+    let examples = repositoryRoot.appendingPathComponent("examples/models")
+    let fixtures = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    return [examples, fixtures].flatMap { root in
+        ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted().map { root.appendingPathComponent($0) }
+    }.filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("inputs.json").path) }
+}()
+
+struct RecordedInput: Decodable {
+    let logits: [Double]
+    let sequence: [[Double]]?
+    let tokens: [Int]?
+    let text: String?
+}
+
+@Suite("Forward pass reproduces PyTorch")
+struct ForwardPassTests {
+    @Test func everyArchitectureVariantIsCovered() {
+        let names = Set(modelFolders.map(\.lastPathComponent))
+        for required in ["digits-rnn-tanh", "digits-rnn-relu", "digits-lstm", "digits-gru", "digits-lstm-2layer",
+                         "digits-gru-2layer", "digits-rnn-nobias", "news-lstm", "speech-gru", "rnn_digits", "lstm_digits", "gru_digits"] {
+            #expect(names.contains(required), "missing model folder \(required)")
+        }
+    }
+
+    @Test(arguments: modelFolders)
+    func logitsMatchPyTorch(folder: URL) throws {
+        let model = try SequenceClassifier(contentsOf: folder)
+        let inputs = try JSONDecoder().decode([RecordedInput].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
+        #expect(!inputs.isEmpty)
+        for input in inputs {
+            let sequence = try model.sequence(for: input.sequence.map(ModelInput.sequence) ?? .tokens(input.tokens!))
+            let logits = try model.logits(sequence)
+            #expect(logits.count == input.logits.count)
+            for (mine, theirs) in zip(logits, input.logits) {
+                #expect(abs(mine - theirs) <= 1e-5 * max(1, abs(theirs)), "\(folder.lastPathComponent): \(mine) vs \(theirs)")
+            }
+            if let text = input.text, let tokens = input.tokens {
+                #expect(model.vocabulary?.encode(text) == tokens, "tokenizer disagrees with the exporter on \"\(text)\"")
+            }
+        }
+    }
+
+    @Test func traceExposesEveryStep() throws {
+        let model = SequenceClassifier.random(architecture: .lstm, inputSize: 3, hiddenSize: 4, numLayers: 2, numClasses: 2, seed: 1)
+        let trace = model.trace(SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 2))
+        #expect(trace.layers.count == 2 && trace.layers.allSatisfy { $0.count == 5 })
+        #expect(trace.layers[1][4].state.cell.count == 4)
+        #expect(model.head(trace.finalHidden) == trace.logits)
+    }
+}
+
+@Suite("Safetensors reading")
+struct SafeTensorsTests {
+    /// A safetensors file built by hand: header, then data.
+    static func file(header: String, data: [UInt8]) -> Data {
+        var bytes = Data()
+        var length = UInt64(header.utf8.count).littleEndian
+        withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: Array(header.utf8))
+        bytes.append(contentsOf: data)
+        return bytes
+    }
+
+    @Test func readsEveryFloatType() throws {
+        // 1.5 and -2 in each type.
+        let f32: [UInt8] = [0x00, 0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0xC0]
+        let f64: [UInt8] = [0, 0, 0, 0, 0, 0, 0xF8, 0x3F, 0, 0, 0, 0, 0, 0, 0, 0xC0]
+        let f16: [UInt8] = [0x00, 0x3E, 0x00, 0xC0]
+        let bf16: [UInt8] = [0xC0, 0x3F, 0x00, 0xC0]
+        let header = #"{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+            + #""b":{"dtype":"F64","shape":[2],"data_offsets":[8,24]},"c":{"dtype":"F16","shape":[2],"data_offsets":[24,28]},"#
+            + #""d":{"dtype":"BF16","shape":[1,2],"data_offsets":[28,32]}}"#
+        let parsed = try SafeTensorsFile(bytes: Self.file(header: header, data: f32 + f64 + f16 + bf16))
+        for name in ["a", "b", "c", "d"] { #expect(try parsed.values(of: name) == [1.5, -2]) }
+        #expect(parsed.metadata["format"] == "pt")
+    }
+
+    @Test func halfPrecisionSpecialValues() {
+        #expect(DType.halfToDouble(0x7C00) == .infinity)
+        #expect(DType.halfToDouble(0x0001) == 0x1p-24)
+        #expect(DType.halfToDouble(0x3C00) == 1)
+        #expect(DType.halfToDouble(0x7E00).isNaN)
+    }
+
+    @Test func corruptFilesAreTypedErrors() {
+        #expect(throws: ModelError.corruptSafetensors("file of 3 bytes is shorter than the 8-byte header length")) {
+            try SafeTensorsFile(bytes: Data([1, 2, 3]))
+        }
+        var huge = Self.file(header: "{}", data: [])
+        huge.replaceSubrange(0..<8, with: [0xFF, 0xFF, 0, 0, 0, 0, 0, 0])
+        #expect(throws: ModelError.corruptSafetensors("header length 65535 is larger than the file (10 bytes)")) {
+            try SafeTensorsFile(bytes: huge)
+        }
+        #expect(throws: ModelError.corruptSafetensors("header is not valid JSON")) {
+            try SafeTensorsFile(bytes: Self.file(header: "{nope", data: []))
+        }
+        #expect(throws: ModelError.unsupportedDType(tensor: "a", dtype: "I8")) {
+            try SafeTensorsFile(bytes: Self.file(header: #"{"a":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}"#, data: [0]))
+        }
+        #expect(throws: ModelError.corruptSafetensors("tensor a data [0, 8) lies outside the 4-byte buffer (truncated file?)")) {
+            try SafeTensorsFile(bytes: Self.file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: [0, 0, 0, 0]))
+        }
+        #expect(throws: ModelError.corruptSafetensors("tensor a has 4 bytes for shape [2] of F32")) {
+            try SafeTensorsFile(bytes: Self.file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0]))
+        }
+    }
+}
+
+@Suite("Loading model folders")
+struct ModelLoadingTests {
+    /// A copy of a bundled model in a temporary folder, to break on purpose.
+    func scratchCopy(of name: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("examples/models/\(name)"), to: folder)
+        return folder
+    }
+
+    @Test func truncatedWeightsAreReported() throws {
+        let folder = try scratchCopy(of: "digits-gru")
+        let weights = folder.appendingPathComponent("model.safetensors")
+        let bytes = try Data(contentsOf: weights)
+        try bytes.prefix(bytes.count - 100).write(to: weights)
+        #expect(throws: ModelError.self) { try SequenceClassifier(contentsOf: folder) }
+        do { _ = try SequenceClassifier(contentsOf: folder) } catch {
+            #expect(error.description.contains("outside"))
+        }
+    }
+
+    @Test func misshapenTensorNamesExpectedAndFoundShapes() throws {
+        let folder = try scratchCopy(of: "digits-lstm")
+        let manifestURL = folder.appendingPathComponent("model.json")
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        manifest["hidden_size"] = 16
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        #expect(throws: ModelError.tensorShape(tensor: "rnn.weight_ih_l0", expected: [64, 8], found: [128, 8])) {
+            try SequenceClassifier(contentsOf: folder)
+        }
+    }
+
+    @Test func missingTensorAndManifestErrors() throws {
+        let folder = try scratchCopy(of: "digits-lstm")
+        let manifestURL = folder.appendingPathComponent("model.json")
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        manifest["head_prefix"] = "classifier."
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        #expect(throws: ModelError.missingTensor("classifier.weight")) { try SequenceClassifier(contentsOf: folder) }
+        manifest.removeValue(forKey: "num_classes")
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        #expect(throws: ModelError.invalidManifest("missing key num_classes")) { try SequenceClassifier(contentsOf: folder) }
+        #expect(throws: ModelError.cannotRead(path: "/nonexistent/model.json", reason: "file not found or unreadable")) {
+            try SequenceClassifier(contentsOf: URL(fileURLWithPath: "/nonexistent"))
+        }
+    }
+
+    @Test func badInputsAreTypedErrors() throws {
+        let digits = try SequenceClassifier(contentsOf: repositoryRoot.appendingPathComponent("examples/models/digits-lstm"))
+        #expect(throws: ModelError.emptySequence) { try digits.sequence(for: .sequence([])) }
+        #expect(throws: ModelError.wrongFeatureCount(step: 1, expected: 8, found: 3)) {
+            try digits.sequence(for: .sequence([[Double](repeating: 0, count: 8), [0, 0, 0]]))
+        }
+        #expect(throws: ModelError.nonFiniteInput(step: 0, feature: 2)) {
+            try digits.sequence(for: .sequence([[0, 0, .infinity, 0, 0, 0, 0, 0]]))
+        }
+        #expect(throws: ModelError.noEmbedding) { try digits.sequence(for: .tokens([1, 2])) }
+        #expect(throws: ModelError.noVocabulary) { try digits.sequence(for: .text("hello")) }
+
+        let news = try SequenceClassifier(contentsOf: repositoryRoot.appendingPathComponent("examples/models/news-lstm"))
+        let size = news.embedding!.vocabularySize
+        #expect(throws: ModelError.unknownToken(position: 1, id: size, vocabularySize: size)) {
+            try news.sequence(for: .tokens([3, size]))
+        }
+        #expect(throws: ModelError.unknownToken(position: 0, id: -1, vocabularySize: size)) { try news.sequence(for: .tokens([-1])) }
+        #expect(throws: ModelError.emptySequence) { try news.sequence(for: .text("  ...  ")) }
+        // Unknown words map to the unknown token rather than failing.
+        let ids = news.vocabulary!.encode("zzqxv football")
+        #expect(ids.first == news.vocabulary!.unknownID)
+    }
+
+    @Test func tokenizerFollowsTheLowerAlnumRule() {
+        #expect(Vocabulary.words(in: "U.S. Stocks rally, Dow's 2% gain!") == ["u", "s", "stocks", "rally", "dow's", "2", "gain"])
+        #expect(Vocabulary.words(in: "") == [])
+    }
+}
