@@ -45,7 +45,10 @@ let package = Package(
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
         .testTarget(name: "POPQORNTests", dependencies: ["POPQORN", "SequenceModels"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "GuardServiceTests", dependencies: ["GuardService", "GuardClient", "ZeroMQ"]),
+        .testTarget(name: "GuardServiceTests", dependencies: [
+            "GuardService", "GuardClient", "ZeroMQ", "POPQORN", "SequenceModels",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "rnnguardTests", dependencies: ["SequenceModels"]),
     ]
 )

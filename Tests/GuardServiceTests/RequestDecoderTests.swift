@@ -64,6 +64,8 @@ import Testing
         #expect(code([header(["v": 1])]) == .missingField)
         #expect(code([header(["v": 2, "op": "health"])]) == .unsupportedVersion)
         #expect(code([header(["v": "1", "op": "health"])]) == .badField)
+        #expect(code([header(["v": true, "op": "health"])]) == .badField)
+        #expect(code([header(["v": 1.5, "op": "health"])]) == .badField)
         #expect(code([header(["v": 1, "op": "train"])]) == .unknownOp)
         #expect(code([header(["v": 1, "op": "health", "colour": "red"])]) == .badField)
         #expect(code([with(["model": nil]), four]) == .missingField)

@@ -102,6 +102,8 @@ import Testing
         #expect(code("digits-lstm", features(), CertifyOverrides(frames: .window(2, 4), target: 3)) == nil)
         #expect(code("digits-lstm", features(), CertifyOverrides(frames: .step(8))) == .badOverride)
         #expect(code("digits-lstm", features(), CertifyOverrides(target: 10)) == .badOverride)
+        // Input 0 is classified 5: a certificate against its own label is meaningless.
+        #expect(code("digits-lstm", features(), CertifyOverrides(target: 5)) == .badOverride)
     }
 
     @Test func modelsReplyListsPolicies() throws {

@@ -37,6 +37,19 @@ import ZeroMQ
         }
     }
 
+    @Test func aTakenEndpointIsReported() throws {
+        try withServer { _, endpoint in
+            var config = Fixtures.config(metrics: "127.0.0.1:0")
+            config.listen = [endpoint]
+            let second = try GuardServer(config: config, models: Fixtures.models)
+            #expect {
+                try second.start()
+            } throws: { error in
+                (error as? ServerError)?.message.hasPrefix("cannot listen on \(endpoint): Address already in use") == true
+            }
+        }
+    }
+
     @Test func aREQSocketIsServedToo() throws {
         try withServer { _, endpoint in
             let req = try Socket(context: Context(), type: .req)

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import SequenceModels
-@testable import POPQORN
+import POPQORN
 
 struct AttackTests {
     static let architectures: [Architecture] = [.rnn, .lstm, .gru]

@@ -1,6 +1,6 @@
 import Testing
 import SequenceModels
-@testable import POPQORN
+import POPQORN
 
 struct BallSamplerTests {
     static let selections: [FrameSelection] = [.all, .step(2), .window(1, 3)]

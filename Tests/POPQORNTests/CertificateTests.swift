@@ -1,7 +1,7 @@
 import Foundation
 import SequenceModels
 import Testing
-@testable import POPQORN
+import POPQORN
 
 /// The repository root, found from this file's path.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,5 +1,5 @@
 import Testing
-@testable import SequenceModels
+import SequenceModels
 
 /// The backpropagated input gradient against central finite differences on random models of every cell kind.
 struct GradientTests {

@@ -41,11 +41,6 @@ struct ConfigNode {
         return value
     }
 
-    func bool() throws(ConfigError) -> Bool {
-        guard let value = node.bool else { throw ConfigError("\(path) must be true or false, not \(shown)") }
-        return value
-    }
-
     func list() throws(ConfigError) -> [ConfigNode] {
         guard let sequence = node.sequence else { throw ConfigError("\(path) must be a list") }
         return sequence.enumerated().map { ConfigNode(node: $1, path: "\(path)[\($0)]") }

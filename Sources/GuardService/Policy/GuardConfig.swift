@@ -83,9 +83,4 @@ public struct GuardConfig: Sendable {
         guard let root else { throw ConfigError("the configuration is empty") }
         return try GuardConfig(validating: ConfigNode(node: root, path: ""))
     }
-
-    /// The policy of the model called `name`.
-    public func policy(named name: String) -> ModelPolicy? {
-        models.first { $0.name == name }
-    }
 }

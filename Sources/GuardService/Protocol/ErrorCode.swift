@@ -1,46 +1,41 @@
-/// The stable error codes of protocol v1. Clients branch on these strings; they never change meaning.
+/// The stable error codes of protocol v1. Clients branch on these strings; a code never changes meaning.
 /// docs/protocol.md has the same table.
 public enum ErrorCode: String, Sendable, CaseIterable, Codable {
+    /// The header frame is not a UTF-8 JSON object.
     case badJSON = "bad_json"
+    /// A required header field is absent (v, op, model, shape, dtype, or an input).
     case missingField = "missing_field"
+    /// A field has the wrong type or an impossible value, an unknown header field, two inputs, or an
+    /// input form the model does not take (tokens or text for a features model).
     case badField = "bad_field"
+    /// `v` is not a protocol version this server speaks (1).
     case unsupportedVersion = "unsupported_version"
+    /// `op` is not predict, certify, models or health.
     case unknownOp = "unknown_op"
+    /// `model` names no served model.
     case unknownModel = "unknown_model"
+    /// Wrong number of frames (one header, at most one payload), or a payload where none belongs.
     case badFrames = "bad_frames"
+    /// `dtype` is not f32.
     case badDType = "bad_dtype"
+    /// `shape` does not match the model's input size or the payload's byte count.
     case shapeMismatch = "shape_mismatch"
+    /// The input holds NaN or an infinity.
     case nonFinite = "non_finite"
+    /// The request is larger than `limits.max_message_bytes`.
     case tooLarge = "too_large"
+    /// More steps or tokens than `limits.max_sequence_length`.
     case sequenceTooLong = "sequence_too_long"
+    /// A token id outside the model's vocabulary.
     case unknownToken = "unknown_token"
+    /// A certify override the model's policy does not allow, or an invalid one.
     case badOverride = "bad_override"
+    /// The request queue is full; nothing was computed; retry later.
     case busy
+    /// The request's deadline passed while it waited in the queue; nothing was computed.
     case deadline
+    /// The server is stopping and takes no new requests.
     case shuttingDown = "shutting_down"
+    /// An unexpected failure inside the server (logged); the request may be retried.
     case `internal`
-
-    /// When the code is returned; the table in docs/protocol.md.
-    public var meaning: String {
-        switch self {
-        case .badJSON: "the header frame is not a UTF-8 JSON object"
-        case .missingField: "a required header field is absent (v, op, model, shape, dtype, or an input)"
-        case .badField: "a header field has the wrong type or an impossible value, or an input form the model does not take (tokens or text for a features model)"
-        case .unsupportedVersion: "v is not a protocol version this server speaks (1)"
-        case .unknownOp: "op is not predict, certify, models or health"
-        case .unknownModel: "model names no served model"
-        case .badFrames: "wrong number of frames (one header, at most one payload) or a payload where none belongs"
-        case .badDType: "dtype is not f32"
-        case .shapeMismatch: "shape does not match the model's input size, or the payload's byte count"
-        case .nonFinite: "the input holds NaN or an infinity"
-        case .tooLarge: "the request is larger than limits.max_message_bytes"
-        case .sequenceTooLong: "more steps or tokens than limits.max_sequence_length"
-        case .unknownToken: "a token id outside the model's vocabulary"
-        case .badOverride: "a certify override the model's policy does not allow, or an invalid one"
-        case .busy: "the request queue is full; retry later (nothing was computed)"
-        case .deadline: "the request's deadline passed while it waited in the queue"
-        case .shuttingDown: "the server is stopping and takes no new requests"
-        case .internal: "an unexpected failure inside the server (logged); the request may be retried"
-        }
-    }
 }

@@ -61,6 +61,4 @@ public struct CertifyOverrides: Sendable {
         self.frames = frames
         self.target = target
     }
-
-    public var isEmpty: Bool { mode == nil && frames == nil && target == nil }
 }

@@ -243,7 +243,9 @@ private struct HeaderFields {
         return number.intValue
     }
 
+    /// JSON `true`/`false`: Foundation hands them over as NSNumbers that also cast to Int, and only
+    /// their Objective-C type ("c", char) tells them apart.
     static func isBool(_ value: Any) -> Bool {
-        value is Bool && type(of: value) != NSNumber.self || (value as? NSNumber).map { String(cString: $0.objCType) == "c" } == true
+        (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
     }
 }

@@ -69,46 +69,25 @@ public final class GuardServer: @unchecked Sendable {
             guard !state.started else { throw ServerError("the server was already started") }
             state.started = true
         }
+        var authenticator: CurveAuthenticator?
+        var httpServer: MetricsHTTPServer?
         do {
             let context = try Context()
-            let authenticator = try config.curve.map { curve throws(ZeroMQError) in
+            authenticator = try config.curve.map { curve throws(ZeroMQError) in
                 try CurveAuthenticator(context: context, allowedClientKeys: curve.allowedClients) { [logger] key, admitted in
                     if !admitted { logger.warning("refused a CURVE client", metadata: ["client_key": "\(key)"]) }
                 }
             }
-            let router = try Socket(context: context, type: .router)
-            // Replies to vanished clients fail visibly instead of disappearing; one frame far beyond the
-            // request limit drops the connection before it is buffered.
-            try router.set([.routerMandatory(true), .maxMessageSize(Int64(config.limits.maxMessageBytes) * 2 + 65_536)])
-            if let curve = config.curve {
-                try router.set([.curveServer(true), .curveSecretKey(curve.secretKey), .zapDomain("rnnguard")])
+            httpServer = try config.metrics.flatMap(MetricsAddress.init).map { address throws(ServerError) in
+                try MetricsHTTPServer(address: address, metrics: metrics)
             }
-            var endpoints: [String] = []
-            for endpoint in config.listen {
-                do {
-                    try router.bind(endpoint)
-                } catch {
-                    authenticator?.stop()
-                    throw ServerError("cannot listen on \(endpoint): \(error.message)")
-                }
-                endpoints.append(try router.lastEndpoint)
-            }
+            let (router, endpoints) = try bindRouter(context)
             let replies = try Socket(context: context, type: .pull)
             let replyEndpoint = "inproc://rnnguard-replies-\(UUID().uuidString)"
             try replies.bind(replyEndpoint)
+            // Last: once workers run, nothing below can fail.
             let pool = try WorkerPool(count: config.workers, queue: queue, context: context, replyEndpoint: replyEndpoint,
                                       handler: handler, metrics: metrics, audit: audit, logger: logger)
-            let httpServer: MetricsHTTPServer?
-            do {
-                httpServer = try config.metrics.flatMap(MetricsAddress.init).map { address throws(ServerError) in
-                    try MetricsHTTPServer(address: address, metrics: metrics)
-                }
-            } catch {
-                queue.close()
-                pool.join()
-                authenticator?.stop()
-                throw error
-            }
             state.withLock {
                 $0.endpoints = endpoints
                 $0.metricsPort = httpServer?.port
@@ -116,7 +95,7 @@ public final class GuardServer: @unchecked Sendable {
             metrics.setQueue(depth: 0, capacity: queue.capacity)
             metrics.setWorkers(total: pool.count, busy: 0)
 
-            let thread = Thread { [self] in
+            let thread = Thread { [self, authenticator, httpServer] in
                 serve(router: router, replies: replies, pool: pool)
                 pool.join()
                 httpServer?.stop()
@@ -136,11 +115,32 @@ public final class GuardServer: @unchecked Sendable {
                 "models": "\(handler.models.map(\.policy.name).joined(separator: " "))",
                 "metrics": "\(httpServer.map { "port \($0.port)" } ?? "off")",
                 "curve": "\(config.curve == nil ? "off" : "on")"])
-        } catch let error as ServerError {
-            throw error
         } catch {
-            throw ServerError("cannot start: \(error)")
+            httpServer?.stop()
+            authenticator?.stop()
+            throw (error as? ServerError) ?? ServerError("cannot start: \(error)")
         }
+    }
+
+    /// The ROUTER socket, bound to every `listen` endpoint, and the endpoints as bound.
+    private func bindRouter(_ context: Context) throws -> (Socket, [String]) {
+        let router = try Socket(context: context, type: .router)
+        // Replies to vanished clients fail visibly instead of disappearing; one frame far beyond the
+        // request limit drops the connection before it is buffered. Listener options are fixed at bind.
+        try router.set([.routerMandatory(true), .maxMessageSize(Int64(config.limits.maxMessageBytes) * 2 + 65_536)])
+        if let curve = config.curve {
+            try router.set([.curveServer(true), .curveSecretKey(curve.secretKey), .zapDomain("rnnguard")])
+        }
+        var endpoints: [String] = []
+        for endpoint in config.listen {
+            do {
+                try router.bind(endpoint)
+            } catch {
+                throw ServerError("cannot listen on \(endpoint): \(error.message)")
+            }
+            endpoints.append(try router.lastEndpoint)
+        }
+        return (router, endpoints)
     }
 
     /// Stops accepting new requests; queued and running ones are still answered. Returns at once.

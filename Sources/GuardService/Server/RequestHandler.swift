@@ -47,7 +47,7 @@ public struct RequestHandler: Sendable {
         let deadline = deadline(for: request, policy: policy.certify, receivedAt: receivedAt)
         if let deadline, started >= deadline {
             let waited = Self.milliseconds(started - receivedAt)
-            throw RequestError(id: id, code: .deadline, "the deadline passed after \(Self.rounded(waited)) ms in the queue")
+            throw RequestError(id: id, code: .deadline, "the deadline passed after \(waited) ms in the queue")
         }
         let sequence = try modelSequence(request, served)
         if request.op == .certify { try checkOverrides(request, served, steps: sequence.count) }
@@ -81,6 +81,9 @@ public struct RequestHandler: Sendable {
                                                          target: target, deadline: deadline)
                 certificate = (search.radius, search.failedAt, search.complete, search.boundComputations)
             }
+        } catch let error as CertifierError {
+            // What the override checks cannot see, e.g. a target equal to the predicted label.
+            throw RequestError(id: id, code: .badOverride, "\(name): \(error)")
         } catch {
             throw RequestError(id: id, code: .internal, "certification of \(name) failed: \(error)")
         }

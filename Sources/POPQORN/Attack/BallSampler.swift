@@ -4,8 +4,11 @@ import SequenceModels
 /// Seeded random points of a perturbation set `{ X + D : ||D_t||_p <= eps for selected t, D_t = 0 otherwise }`:
 /// starting points for attacks and probes for tests. Unselected frames are always copied from the centre.
 public struct BallSampler: Sendable {
+    /// The unperturbed sequence, T x input_size.
     public let centre: [[Double]]
+    /// Which frames move, and in which l_p ball.
     public let perturbation: Perturbation
+    /// The radius of every selected frame's ball.
     public let epsilon: Double
     private var generator: SplitMix64
 

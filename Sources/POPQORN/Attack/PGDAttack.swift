@@ -12,11 +12,13 @@ public struct PGDAttack: Sendable {
     public let steps: Int
     /// Ascents per search: the first from the input itself, the others from random points of the set.
     public let restarts: Int
+    /// Seeds the random probes and restart points.
     public let seed: UInt64
 
     /// Boundary points tried before any gradient step; cheap, and enough when eps is far above the radius.
     private static let randomProbes = 8
 
+    /// The defaults match the reference attack of the fixtures (60 steps x 4 restarts).
     public init(model: SequenceClassifier, steps: Int = 60, restarts: Int = 4, seed: UInt64 = 0) {
         precondition(steps >= 0 && restarts >= 1, "need steps >= 0 and at least one restart")
         self.model = model
@@ -28,6 +30,10 @@ public struct PGDAttack: Sendable {
     /// An input of the perturbation set of radius `epsilon` about `sequence` that the model does not assign to
     /// `label` (some logit strictly above `label`'s), or with `target` given, whose `target` logit is strictly
     /// above `label`'s; nil when the attack finds none, which proves nothing.
+    ///
+    /// Tries the input itself, a few random boundary points, then `restarts` projected steepest-ascent runs
+    /// (sign of the gradient for l_inf, its direction for l_2, its largest coordinates for l_1; step size
+    /// decaying from eps/4), the first from the input, the others from uniform points of the set.
     public func search(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double,
                        target: Int? = nil) -> [[Double]]? {
         precondition(epsilon >= 0 && epsilon.isFinite, "epsilon must be finite and >= 0, found \(epsilon)")
