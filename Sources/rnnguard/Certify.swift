@@ -36,28 +36,16 @@ struct Certify: ParsableCommand {
 
     func run() throws {
         let classifier = try model.load()
-        let entries: [InputFile.Entry]
-        do { entries = try InputFile.read(input) } catch {
-            JSONOutput.error("\(error)")
-            throw ExitCode(2)
-        }
         let certifier = Certifier(model: classifier)
-        let progress = entries.count > 1 ? ProgressBar(total: entries.count) : nil
-        var failures = 0
-        for (index, entry) in entries.enumerated() {
-            do {
-                let sequence = try classifier.sequence(for: entry.input.get())
-                try JSONOutput.line(try certify(sequence, with: certifier))
-            } catch {
-                failures += 1
-                let prefix = entries.count > 1 ? "line \(entry.line): " : ""
-                JSONOutput.error(prefix + "\(error)")
-                if entries.count > 1 { try JSONOutput.line(["error": prefix + "\(error)"]) }
-            }
-            progress?.update(done: index + 1)
-        }
-        progress?.finish()
-        if failures > 0 { throw ExitCode(1) }
+        var bar: ProgressBar?
+        defer { bar?.finish() }
+        try InputFile.forEach(in: input, { item in
+            try JSONOutput.line(try certify(classifier.sequence(for: item), with: certifier))
+        }, progress: { done, total in
+            guard total > 1 else { return }
+            if bar == nil { bar = ProgressBar(total: total) }
+            bar?.update(done: done)
+        })
     }
 
     private func certify(_ sequence: [[Double]], with certifier: Certifier) throws -> CertificateReport {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SequenceModels
 
@@ -38,6 +39,30 @@ enum InputFile {
         }
         guard !entries.isEmpty else { throw InputError(description: "input file has no inputs") }
         return entries
+    }
+
+    /// Runs `body` on every input of `path` in order. A failing input prints a one-line error (and, in a
+    /// JSON-lines run, an `{"error": ...}` line so outputs stay aligned with inputs); the command then
+    /// exits 1 after the rest are done. An unreadable file exits 2 at once.
+    static func forEach(in path: String, _ body: (ModelInput) throws -> Void, progress: ((Int, Int) -> Void)? = nil) throws {
+        let entries: [Entry]
+        do { entries = try read(path) } catch {
+            JSONOutput.error("\(error)")
+            throw ExitCode(2)
+        }
+        var failures = 0
+        for (index, entry) in entries.enumerated() {
+            do {
+                try body(entry.input.get())
+            } catch {
+                failures += 1
+                let prefix = entries.count > 1 ? "line \(entry.line): " : ""
+                JSONOutput.error(prefix + "\(error)")
+                if entries.count > 1 { try JSONOutput.line(["error": prefix + "\(error)"]) }
+            }
+            progress?(index + 1, entries.count)
+        }
+        if failures > 0 { throw ExitCode(1) }
     }
 
     static func parse(_ object: Any) -> Result<ModelInput, InputError> {

@@ -23,25 +23,10 @@ struct Predict: ParsableCommand {
 
     func run() throws {
         let classifier = try model.load()
-        let entries: [InputFile.Entry]
-        do { entries = try InputFile.read(input) } catch {
-            JSONOutput.error("\(error)")
-            throw ExitCode(2)
+        try InputFile.forEach(in: input) { item in
+            let prediction = try classifier.predict(classifier.sequence(for: item))
+            try JSONOutput.line(Output(label: prediction.label, labelName: prediction.labelName,
+                                       logits: prediction.logits, probabilities: prediction.probabilities))
         }
-        var failures = 0
-        for entry in entries {
-            do {
-                let sequence = try classifier.sequence(for: entry.input.get())
-                let prediction = try classifier.predict(sequence)
-                try JSONOutput.line(Output(label: prediction.label, labelName: prediction.labelName,
-                                           logits: prediction.logits, probabilities: prediction.probabilities))
-            } catch {
-                failures += 1
-                let prefix = entries.count > 1 ? "line \(entry.line): " : ""
-                JSONOutput.error(prefix + "\(error)")
-                if entries.count > 1 { try JSONOutput.line(["error": prefix + "\(error)"]) }
-            }
-        }
-        if failures > 0 { throw ExitCode(1) }
     }
 }

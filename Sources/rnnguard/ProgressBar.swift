@@ -1,7 +1,7 @@
 import Foundation
 
-/// A one-line progress bar on standard error for long JSON-lines runs; silent when stderr is not a terminal
-/// would hide useful progress in CI logs, so it always prints, redrawing with a carriage return.
+/// A one-line progress bar on standard error for long JSON-lines runs, redrawn with a carriage return so
+/// that standard output stays pure JSON lines.
 final class ProgressBar {
     private let total: Int
     private let start = ContinuousClock.now
