@@ -1,51 +1,84 @@
 extension Certifier {
-    /// The largest certified eps, to relative `tolerance`: a bracket is found by steps of x4 from
-    /// `initial`, then bisected until (failedAt - radius) / failedAt <= tolerance. Certificates are
-    /// monotone in eps (a larger ball contains the smaller one and every interval widens), so the bracket
-    /// is meaningful. At `deadline` the search stops with the best radius certified so far.
+    /// The largest certified eps, to relative `tolerance`: the search stops once it holds a certified
+    /// `radius` and a `failedAt` with (failedAt - radius) / failedAt <= tolerance.
+    ///
+    /// It is a root search on g(eps) = the worst margin lower bound minus `marginFloor`, which is positive
+    /// exactly when eps certifies. g(0) is the exact margin of the prediction; secant steps through
+    /// (0, g(0)) and the last point find the bracket, and Illinois-style regula falsi (the stale end's value
+    /// halved when one end moves twice), each trial nudged a little past the estimated root, closes it:
+    /// usually in 5 to 8 bound computations where bisection needs 13 or more. g is nearly monotone, but
+    /// soundness never relies on it: the radius returned is always one that a check certified, and a
+    /// certificate at eps covers every smaller ball. At `deadline` the search stops with the best
+    /// radius certified so far.
     public func radius(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
                        tolerance: Double = 1e-3, initial: Double = 0.01, upperLimit: Double = 1e6,
                        deadline: ContinuousClock.Instant? = nil) throws -> RadiusSearch {
         let problem = try problem(sequence, label: label, perturbation: perturbation, target: target)
-        var certified = 0.0
-        var failed: Double?
         var computations = 0, passes = 0, flops = 0
-        func attempt(_ eps: Double) -> Bool {
-            let result = check(problem, epsilon: eps)
-            computations += 1
-            passes += result.backwardPasses
-            flops += result.flops
-            if result.certified { certified = max(certified, eps) } else { failed = min(failed ?? eps, eps) }
-            return result.certified
-        }
-        func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
+        // The certified end (eps, g > 0) and the failed end (eps, g <= 0) of the bracket.
+        var low = (eps: 0.0, g: exactMargin(problem) - Self.marginFloor)
+        var high: (eps: Double, g: Double)?
         func result(complete: Bool) -> RadiusSearch {
-            RadiusSearch(radius: certified, failedAt: failed, boundComputations: computations,
+            RadiusSearch(radius: low.eps, failedAt: high?.eps, boundComputations: computations,
                          backwardPasses: passes, flops: flops, complete: complete)
         }
-
-        // Bracket: grow while certified, shrink while not (a radius below 1e-12 counts as 0).
-        var eps = initial
-        if attempt(eps) {
-            while failed == nil && eps < upperLimit {
-                if outOfTime() { return result(complete: false) }
-                eps = min(eps * 4, upperLimit)
-                _ = attempt(eps)
-            }
-            if failed == nil { return result(complete: true) }
-        } else {
-            while certified == 0 && eps > 1e-12 {
-                if outOfTime() { return result(complete: false) }
-                eps /= 4
-                _ = attempt(eps)
-            }
-            if certified == 0 { return result(complete: true) }
+        guard low.g > 0 else { return RadiusSearch(radius: 0, failedAt: 0, boundComputations: 0, backwardPasses: 0, flops: 0, complete: true) }
+        func evaluate(_ eps: Double) -> Double {
+            let check = check(problem, epsilon: eps)
+            computations += 1
+            passes += check.backwardPasses
+            flops += check.flops
+            return (check.marginLowerBounds.values.min() ?? 0) - Self.marginFloor
         }
-        while let high = failed, (high - certified) / high > tolerance {
+        func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
+
+        // Bracket: the first trial at `initial`, later ones where the secant through the last two points
+        // meets zero, pushed 5% beyond it and kept within x1.2 to x4 of the last certified eps.
+        var trial = initial
+        while high == nil {
             if outOfTime() { return result(complete: false) }
-            _ = attempt((certified + high) / 2)
+            let g = evaluate(trial)
+            if g > 0 {
+                let previous = low
+                low = (trial, g)
+                guard trial < upperLimit else { return result(complete: true) }
+                let slope = (previous.g - g) / (trial - previous.eps)
+                let root = slope > 0 ? trial + g / slope : trial * 4
+                trial = min(upperLimit, min(trial * 4, max(trial * 1.2, root * 1.05)))
+            } else {
+                high = (trial, g)
+            }
+        }
+        // Refine by regula falsi with the Illinois correction.
+        var lastMoved = 0   // +1: the certified end moved last, -1: the failed end
+        var weights = (low: 1.0, high: 1.0)
+        while let failed = high, (failed.eps - low.eps) / failed.eps > tolerance {
+            if outOfTime() { return result(complete: false) }
+            let gLow = low.g * weights.low, gHigh = failed.g * weights.high
+            var trial = low.eps + gLow * (failed.eps - low.eps) / (gLow - gHigh)
+            // Aim a little past the estimate, towards the end that has not moved, so that an accurate
+            // estimate closes the bracket in one more computation.
+            trial *= 1 + Double(lastMoved) * tolerance / 2
+            let width = failed.eps - low.eps
+            trial = min(max(trial, low.eps + 0.01 * width), failed.eps - 0.01 * width)
+            let g = evaluate(trial)
+            if g > 0 {
+                low = (trial, g)
+                weights = (1, lastMoved == 1 ? weights.high / 2 : 1)
+                lastMoved = 1
+            } else {
+                high = (trial, g)
+                weights = (lastMoved == -1 ? weights.low / 2 : 1, 1)
+                lastMoved = -1
+            }
         }
         return result(complete: true)
+    }
+
+    /// The exact worst margin y_label - y_j at the unperturbed input.
+    private func exactMargin(_ problem: Problem) -> Double {
+        let logits = problem.centre[problem.unrolled.logits]
+        return problem.rivals.map { logits[problem.label] - logits[$0] }.min() ?? 0
     }
 
     /// POPQORN's per-frame sensitivity: the certified radius when only frame t moves, for every t. Small

@@ -151,9 +151,16 @@ struct LinearBoundEngine {
         passes += 1
         var coefficients = [[Double]?](repeating: nil, count: graph.nodes.count)
         var offset = [Double](repeating: 0, count: rows)
-        func add(_ values: [Double], to node: NodeID) {
-            guard var sum = coefficients[node] else { coefficients[node] = values; return }
+        // A node's coefficient buffer, taken out of the table (zeros if it has none yet) so that it is
+        // updated in place and put back, never copied.
+        func take(_ node: NodeID) -> [Double] {
+            guard let buffer = coefficients[node] else { return [Double](repeating: 0, count: rows * graph.nodes[node].size) }
             coefficients[node] = nil
+            return buffer
+        }
+        func add(_ values: [Double], to node: NodeID) {
+            guard coefficients[node] != nil else { coefficients[node] = values; return }
+            var sum = take(node)
             for k in values.indices { sum[k] += values[k] }
             coefficients[node] = sum
         }
@@ -184,9 +191,7 @@ struct LinearBoundEngine {
                     switch term.map {
                     case .dense(let m):
                         flops += 2 * rows * m.columns * n
-                        // Taken out of the table first, so the product accumulates in place rather than into a copy.
-                        var product = coefficients[term.node] ?? [Double](repeating: 0, count: rows * m.columns)
-                        coefficients[term.node] = nil
+                        var product = take(term.node)
                         GEMM.accumulate(&product, c, m.storage, m: rows, n: m.columns, k: n)
                         coefficients[term.node] = product
                     case .identity:
@@ -195,39 +200,53 @@ struct LinearBoundEngine {
                 }
             case .unary(_, let source):
                 let relaxation = lines[id]
-                var next = [Double](repeating: 0, count: rows * n)
-                for r in 0..<rows {
-                    var shift = 0.0
-                    for k in 0..<n {
-                        let a = c[r * n + k]
-                        let line = relaxation[k]
-                        if a >= 0 {
-                            next[r * n + k] = a * line.lowerSlope
-                            shift += a * line.lowerIntercept
-                        } else {
-                            next[r * n + k] = a * line.upperSlope
-                            shift += a * line.upperIntercept
+                var next = take(source)
+                c.withUnsafeBufferPointer { c in
+                    next.withUnsafeMutableBufferPointer { next in
+                        relaxation.withUnsafeBufferPointer { relaxation in
+                            for r in 0..<rows {
+                                var shift = 0.0
+                                for k in 0..<n where c[r * n + k] != 0 {
+                                    let a = c[r * n + k], line = relaxation[k]
+                                    if a >= 0 {
+                                        next[r * n + k] += a * line.lowerSlope
+                                        shift += a * line.lowerIntercept
+                                    } else {
+                                        next[r * n + k] += a * line.upperSlope
+                                        shift += a * line.upperIntercept
+                                    }
+                                }
+                                offset[r] += shift
+                            }
                         }
                     }
-                    offset[r] += shift
                 }
-                add(next, to: source)
+                coefficients[source] = next
             case let .binary(_, x, y):
                 let relaxation = planes[id]
-                var nextX = [Double](repeating: 0, count: rows * n), nextY = nextX
-                for r in 0..<rows {
-                    var shift = 0.0
-                    for k in 0..<n {
-                        let a = c[r * n + k]
-                        let plane = a >= 0 ? relaxation[k].lower : relaxation[k].upper
-                        nextX[r * n + k] = a * plane.a
-                        nextY[r * n + k] = a * plane.b
-                        shift += a * plane.c
+                var nextX = take(x)
+                var nextY = x == y ? [] : take(y)
+                c.withUnsafeBufferPointer { c in
+                    nextX.withUnsafeMutableBufferPointer { nextX in
+                        nextY.withUnsafeMutableBufferPointer { nextY in
+                            relaxation.withUnsafeBufferPointer { relaxation in
+                                for r in 0..<rows {
+                                    var shift = 0.0
+                                    for k in 0..<n where c[r * n + k] != 0 {
+                                        let a = c[r * n + k]
+                                        let plane = a >= 0 ? relaxation[k].lower : relaxation[k].upper
+                                        nextX[r * n + k] += a * plane.a
+                                        if x == y { nextX[r * n + k] += a * plane.b } else { nextY[r * n + k] += a * plane.b }
+                                        shift += a * plane.c
+                                    }
+                                    offset[r] += shift
+                                }
+                            }
+                        }
                     }
-                    offset[r] += shift
                 }
-                add(nextX, to: x)
-                add(nextY, to: y)
+                coefficients[x] = nextX
+                if x != y { coefficients[y] = nextY }
             }
         }
         return offset
