@@ -1,5 +1,11 @@
+import SequenceModels
+
 /// r = sigma(.), z = sigma(.), n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),
-/// h_t = (1 - z) * n + z * h_{t-1}: three cross-nonlinearities of the form sigma(x) * y per step.
+/// h_t = (1 - z) * n + z * h_{t-1}, unrolled as h_t = n + z * (h_{t-1} - n).
+///
+/// The two forms are equal; the second relaxes one product sigma(z) * d with d = h_{t-1} - n bounded as
+/// a whole, where the first relaxes (1 - sigma(z)) * n and sigma(z) * h_{t-1} separately and pays for
+/// both errors on the shared gate z.
 struct GRUUnrolling: CellUnrolling {
     let blocks: GateBlocks
 
@@ -13,11 +19,13 @@ struct GRUUnrolling: CellUnrolling {
         let gated = graph.binary(SigmoidLinearProduct.self, x: resetPre, y: hiddenCandidate)
         let candidatePre = graph.affine([(input, .dense(blocks.input[n])), (gated, .identity)], bias: blocks.inputBias[n])
         let candidate = graph.unary(Tanh.self, candidatePre)
-        let fresh = graph.binary(ComplementSigmoidProduct.self, x: updatePre, y: candidate)
-        guard let previous = state.hidden else { return UnrolledState(hidden: fresh, cell: nil) }
-        let kept = graph.binary(SigmoidLinearProduct.self, x: updatePre, y: previous)
-        let hidden = graph.affine([(fresh, .identity), (kept, .identity)],
-                                  bias: [Double](repeating: 0, count: graph.nodes[previous].size))
+        let size = graph.nodes[candidate].size
+        let minusCandidate = Matrix(rows: size, columns: size, storage: (0..<(size * size)).map { $0 % (size + 1) == 0 ? -1 : 0 })
+        // At h_0 = 0 the step is (1 - z) * n = n + z * (0 - n).
+        let difference = graph.affine((state.hidden.map { [($0, LinearMap.identity)] } ?? []) + [(candidate, .dense(minusCandidate))],
+                                      bias: [Double](repeating: 0, count: size))
+        let kept = graph.binary(SigmoidLinearProduct.self, x: updatePre, y: difference)
+        let hidden = graph.affine([(candidate, .identity), (kept, .identity)], bias: [Double](repeating: 0, count: size))
         return UnrolledState(hidden: hidden, cell: nil)
     }
 }
