@@ -27,6 +27,8 @@ struct Certify: ParsableCommand {
     var sensitivity = false
     @Flag(name: .long, help: "Also run a PGD attack for an upper bound on the minimum adversarial distortion.")
     var attack = false
+    @Flag(name: .long, help: "Skip the margin optimizer: POPQORN's fixed relaxations only (faster, looser).")
+    var fast = false
 
     func validate() throws {
         if threshold != nil && radius { throw ValidationError("give --threshold EPS or --radius, not both") }
@@ -36,7 +38,7 @@ struct Certify: ParsableCommand {
 
     func run() throws {
         let classifier = try model.load()
-        let certifier = Certifier(model: classifier)
+        let certifier = Certifier(model: classifier, marginIterations: fast ? 0 : 20)
         var bar: ProgressBar?
         defer { bar?.finish() }
         try InputFile.forEach(in: input, { item in

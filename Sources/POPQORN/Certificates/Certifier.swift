@@ -14,9 +14,14 @@ public struct Certifier: Sendable {
     /// The smallest margin lower bound that certifies.
     public static let marginFloor = 1e-8
 
-    public init(model: SequenceClassifier) {
+    /// Iterations of the margin optimizer (`MarginOptimizer`) when the default relaxations leave some
+    /// margin bound non-positive; 0 turns it off (POPQORN's fixed relaxations only).
+    public var marginIterations: Int
+
+    public init(model: SequenceClassifier, marginIterations: Int = 20) {
         self.model = model
         self.cells = model.layers.map(\.unrolling)
+        self.marginIterations = marginIterations
     }
 
     /// Everything about one input that does not depend on eps, prepared once per search.
@@ -55,10 +60,21 @@ public struct Certifier: Sendable {
             rows[r * classes + problem.label] = 1
             rows[r * classes + j] = -1
         }
-        let margins = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
+        var margins = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
+        var passes = engine.passes
+        // Only the rows the default relaxations leave uncertified are worth optimizing.
+        let open = margins.indices.filter { margins[$0] <= Self.marginFloor }
+        if marginIterations > 0 && !open.isEmpty {
+            let optimizer = MarginOptimizer(iterations: marginIterations, learningRate: 0.5)
+            let tightened = optimizer.optimize(engine, node: problem.unrolled.logits,
+                                               coefficients: open.flatMap { rows[($0 * classes)..<(($0 + 1) * classes)] },
+                                               rows: open.count, initial: open.map { margins[$0] }, target: Self.marginFloor)
+            for (row, margin) in zip(open, tightened) { margins[row] = margin }
+            passes += marginIterations
+        }
         return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
-                              backwardPasses: engine.passes, flops: engine.flops)
+                              backwardPasses: passes, flops: engine.flops)
     }
 
     /// Is `label` certified for every input within `epsilon` (per perturbed frame, in `perturbation.norm`)?

@@ -16,8 +16,8 @@ struct LinearBoundEngine {
     private(set) var lower: [[Double]] = []
     private(set) var upper: [[Double]] = []
     private var refined: [Bool]
-    private var lines: [[LineBounds]]
-    private var planes: [[PlaneBounds]]
+    /// Each nonlinearity's sound relaxations, per neuron; the passes here use the first of each side.
+    private(set) var relaxations: [[Relaxation]]
     /// Backward passes run so far, the unit of work the certificates report.
     private(set) var passes = 0
     /// Floating-point operations in the passes' matrix products, for the benchmark's GFLOP/s.
@@ -31,8 +31,7 @@ struct LinearBoundEngine {
         self.frames = perturbation.frames
         self.epsilon = epsilon
         refined = [Bool](repeating: false, count: graph.nodes.count)
-        lines = [[LineBounds]](repeating: [], count: graph.nodes.count)
-        planes = [[PlaneBounds]](repeating: [], count: graph.nodes.count)
+        relaxations = [[Relaxation]](repeating: [], count: graph.nodes.count)
         lower.reserveCapacity(graph.nodes.count)
         upper.reserveCapacity(graph.nodes.count)
         for id in graph.nodes.indices { walk(id) }
@@ -57,17 +56,17 @@ struct LinearBoundEngine {
             upper.append(u)
         case let .unary(op, source):
             refineWaitingNodes(before: id, ifAnyOf: [source])
-            lines[id] = (0..<node.size).map { op.relax(lower: lower[source][$0], upper: upper[source][$0]) }
+            relaxations[id] = (0..<node.size).map { op.relaxations(lower: lower[source][$0], upper: upper[source][$0]) }
             let ranges = (0..<node.size).map { op.range(lower: lower[source][$0], upper: upper[source][$0]) }
             lower.append(ranges.map(\.0))
             upper.append(ranges.map(\.1))
         case let .binary(op, x, y):
             refineWaitingNodes(before: id, ifAnyOf: [x, y])
             var l = [Double](repeating: 0, count: node.size), u = l
-            planes[id] = (0..<node.size).map { k in
+            relaxations[id] = (0..<node.size).map { k in
                 let box = Box(xl: lower[x][k], xu: upper[x][k], yl: lower[y][k], yu: upper[y][k])
                 (l[k], u[k]) = op.range(on: box)
-                return op.relax(on: box)
+                return op.relaxations(on: box)
             }
             lower.append(l)
             upper.append(u)
@@ -199,7 +198,7 @@ struct LinearBoundEngine {
                     }
                 }
             case .unary(_, let source):
-                let relaxation = lines[id]
+                let relaxation = relaxations[id]
                 var next = take(source)
                 c.withUnsafeBufferPointer { c in
                     next.withUnsafeMutableBufferPointer { next in
@@ -207,14 +206,10 @@ struct LinearBoundEngine {
                             for r in 0..<rows {
                                 var shift = 0.0
                                 for k in 0..<n where c[r * n + k] != 0 {
-                                    let a = c[r * n + k], line = relaxation[k]
-                                    if a >= 0 {
-                                        next[r * n + k] += a * line.lowerSlope
-                                        shift += a * line.lowerIntercept
-                                    } else {
-                                        next[r * n + k] += a * line.upperSlope
-                                        shift += a * line.upperIntercept
-                                    }
+                                    let a = c[r * n + k]
+                                    let line = a >= 0 ? relaxation[k].lower[0] : relaxation[k].upper[0]
+                                    next[r * n + k] += a * line.a
+                                    shift += a * line.c
                                 }
                                 offset[r] += shift
                             }
@@ -223,7 +218,7 @@ struct LinearBoundEngine {
                 }
                 coefficients[source] = next
             case let .binary(_, x, y):
-                let relaxation = planes[id]
+                let relaxation = relaxations[id]
                 var nextX = take(x)
                 var nextY = x == y ? [] : take(y)
                 c.withUnsafeBufferPointer { c in
@@ -234,7 +229,7 @@ struct LinearBoundEngine {
                                     var shift = 0.0
                                     for k in 0..<n where c[r * n + k] != 0 {
                                         let a = c[r * n + k]
-                                        let plane = a >= 0 ? relaxation[k].lower : relaxation[k].upper
+                                        let plane = a >= 0 ? relaxation[k].lower[0] : relaxation[k].upper[0]
                                         nextX[r * n + k] += a * plane.a
                                         if x == y { nextX[r * n + k] += a * plane.b } else { nextY[r * n + k] += a * plane.b }
                                         shift += a * plane.c

@@ -15,4 +15,13 @@ public enum ReLU: UnaryOperator {
         return LineBounds(lowerSlope: u >= -l ? 1 : 0, lowerIntercept: 0,
                           upperSlope: slope, upperIntercept: -slope * l + rounding)
     }
+
+    /// On an unstable neuron both lower lines, 0 and x, are offered: their combinations are every slope
+    /// in [0, 1], alpha-CROWN's family.
+    public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
+        let lines = relax(lower: l, upper: u)
+        let upper = Plane(a: lines.upperSlope, b: 0, c: lines.upperIntercept)
+        guard l < 0 && u > 0 else { return Relaxation(lower: [Plane(a: lines.lowerSlope, b: 0, c: lines.lowerIntercept)], upper: [upper]) }
+        return Relaxation(lower: [Plane(a: lines.lowerSlope, b: 0, c: 0), Plane(a: 1 - lines.lowerSlope, b: 0, c: 0)], upper: [upper])
+    }
 }

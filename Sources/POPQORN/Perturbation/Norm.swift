@@ -30,6 +30,26 @@ public enum Norm: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// g[row] -= scale * (a subgradient of ||c[row]||_q), for the margin optimizer's adjoint of the
+    /// concretization term -eps * ||c_row||_q.
+    func subtractDualGradient(of c: [Double], row r: Int, width n: Int, scale: Double, from g: inout [Double]) {
+        let base = r * n
+        switch self {
+        case .l1:
+            var top = base
+            for k in base..<(base + n) where abs(c[k]) > abs(c[top]) { top = k }
+            g[top] -= scale * (c[top] >= 0 ? 1 : -1)
+        case .l2:
+            var sum = 0.0
+            for k in base..<(base + n) { sum += c[k] * c[k] }
+            guard sum > 0 else { return }
+            let factor = scale / sum.squareRoot()
+            for k in base..<(base + n) { g[k] -= factor * c[k] }
+        case .linf:
+            for k in base..<(base + n) where c[k] != 0 { g[k] -= scale * (c[k] > 0 ? 1 : -1) }
+        }
+    }
+
     /// ||v||_p, used by the attack to measure and project perturbations.
     public func length(_ v: [Double]) -> Double {
         switch self {

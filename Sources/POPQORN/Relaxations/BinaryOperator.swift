@@ -18,12 +18,19 @@ public protocol BinaryOperator: Sendable {
     static var hasInteriorExtrema: Bool { get }
     /// Sound planes on the box.
     static func relax(on box: Box) -> PlaneBounds
+    /// Every sound plane worth offering the margin optimizer, `relax`'s first.
+    static func relaxations(on box: Box) -> Relaxation
     /// The exact range on the box.
     static func range(on box: Box) -> (Double, Double)
 }
 
 extension BinaryOperator {
-    public static func relax(on box: Box) -> PlaneBounds { PlaneFitter.relax(Self.self, on: box) }
+    public static func relax(on box: Box) -> PlaneBounds {
+        let choices = relaxations(on: box)
+        return PlaneBounds(lower: choices.lower[0], upper: choices.upper[0])
+    }
+
+    public static func relaxations(on box: Box) -> Relaxation { PlaneFitter.relaxations(Self.self, on: box) }
 
     /// Every operator here is monotone in each argument when the other is fixed, so its extremes on a
     /// box are at corners.

@@ -1,47 +1,47 @@
 /// Builds sound planes for a cross-nonlinearity at a fixed cost per neuron: a few candidate planes, each
-/// moved by a verified offset until it is sound, and the one enclosing the least volume kept.
+/// moved by a verified offset until it is sound, ordered by the volume they enclose.
 ///
 /// Soundness does not depend on how a candidate was chosen: a lower candidate P becomes P + m with m a
 /// verified lower bound of min (f - P) over the box (`VerifiedMinimum`), so f >= P + m everywhere on the
 /// box; likewise for upper planes. The McCormick candidates are already sound and the offset can only
 /// raise them; the least-squares plane through a grid of f values is usually tighter after its shift.
 /// Among sound planes, the lower one with the largest value at the box centre encloses the least volume
-/// (the volume between f and a plane is linear in the plane's value at the centre), as in POPQORN.
+/// (the volume between f and a plane is linear in the plane's value at the centre): POPQORN's criterion,
+/// which picks the default; the others stay available to the margin optimizer.
 public enum PlaneFitter {
-    public static func relax<F: BinaryOperator>(_ f: F.Type, on box: Box) -> PlaneBounds {
+    /// The verified candidates and the constant range, each side sorted by enclosed volume (least first).
+    public static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box) -> Relaxation {
         let (low, high) = f.range(on: box)
         let scale = max(1, abs(low), abs(high))
         let slack = 16 * Double.ulpOfOne * scale * max(1, abs(box.xl), abs(box.xu), abs(box.yl), abs(box.yu))
+        let constantLower = Plane(a: 0, b: 0, c: low - slack), constantUpper = Plane(a: 0, b: 0, c: high + slack)
         let widthX = box.xu - box.xl, widthY = box.yu - box.yl
         // A point box (an unperturbed or saturated neuron): the constant range is exact.
         if widthX <= 1e-12 * max(1, abs(box.xl)) && widthY <= 1e-12 * max(1, abs(box.yl)) {
-            return PlaneBounds(lower: Plane(a: 0, b: 0, c: low - slack), upper: Plane(a: 0, b: 0, c: high + slack))
+            return Relaxation(lower: [constantLower], upper: [constantUpper])
         }
         let (lowerCandidates, upperCandidates) = f.candidatePlanes(on: box)
         let fitted = leastSquaresPlane(f, on: box)
         let tolerance = 1e-7 * scale
         let centre = box.centre
-
         // (candidate, already sound): a sound candidate is only ever moved towards f.
-        let lowers = lowerCandidates.map { ($0, true) } + [(fitted, false)]
-        let uppers = upperCandidates.map { ($0, true) } + [(fitted, false)]
-        var lower = Plane(a: 0, b: 0, c: low)
-        for (candidate, sound) in lowers {
+        var lower = [constantLower]
+        for (candidate, sound) in lowerCandidates.map({ ($0, true) }) + [(fitted, false)] {
             var plane = candidate
             let gap = VerifiedMinimum.of(f, minus: candidate, sign: 1, on: box, tolerance: tolerance)
-            plane.c += sound ? max(0, gap) : gap
-            if plane(centre.x, centre.y) > lower(centre.x, centre.y) { lower = plane }
+            plane.c += (sound ? max(0, gap) : gap) - slack
+            lower.append(plane)
         }
-        var upper = Plane(a: 0, b: 0, c: high)
-        for (candidate, sound) in uppers {
+        var upper = [constantUpper]
+        for (candidate, sound) in upperCandidates.map({ ($0, true) }) + [(fitted, false)] {
             var plane = candidate
             let gap = VerifiedMinimum.of(f, minus: candidate, sign: -1, on: box, tolerance: tolerance)
-            plane.c -= sound ? max(0, gap) : gap
-            if plane(centre.x, centre.y) < upper(centre.x, centre.y) { upper = plane }
+            plane.c -= (sound ? max(0, gap) : gap) - slack
+            upper.append(plane)
         }
-        lower.c -= slack
-        upper.c += slack
-        return PlaneBounds(lower: lower, upper: upper)
+        lower.sort { $0(centre.x, centre.y) > $1(centre.x, centre.y) }
+        upper.sort { $0(centre.x, centre.y) < $1(centre.x, centre.y) }
+        return Relaxation(lower: lower, upper: upper)
     }
 
     /// The least-squares plane through f on a 4 x 4 grid spanning the box. On a tensor grid the x and y

@@ -21,30 +21,41 @@ extension SShapedFunction {
     ///   above f instead (the tangent at u passes below (l, f(l))), and is tighter.
     /// The lower line follows from f(x) = 2 f(0) - f(-x). Both lines are widened by a few ulps at the end.
     public static func relax(lower l: Double, upper u: Double) -> LineBounds {
-        precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
-        // On a (near-)point interval the constant range loses nothing and avoids dividing by u - l.
-        if u - l <= 1e-9 * max(1, abs(l), abs(u)) {
-            let (low, high) = range(lower: l, upper: u)
-            return LineBounds.constant(low: low, high: high).widened(by: slack(low, high))
-        }
-        let upper = upperLine(l, u)
-        let reflected = upperLine(-u, -l)
-        let f0 = value(0)
-        let bounds = LineBounds(lowerSlope: reflected.slope, lowerIntercept: 2 * f0 - reflected.intercept,
-                                upperSlope: upper.slope, upperIntercept: upper.intercept)
-        return bounds.widened(by: slack(bounds.lowerIntercept, bounds.upperIntercept, abs(l) * upper.slope,
-                                        abs(u) * upper.slope))
+        let choices = relaxations(lower: l, upper: u)
+        return LineBounds(lowerSlope: choices.lower[0].a, lowerIntercept: choices.lower[0].c,
+                          upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
     }
 
-    private static func upperLine(_ l: Double, _ u: Double) -> (slope: Double, intercept: Double) {
+    /// The lines above, first, then other sound ones for the margin optimizer: tangents at the ends of
+    /// the range where every tangent is sound (a convex or concave piece, or, across 0, any tangent point
+    /// beyond the one through the far end: the gap it leaves at that end only grows), and the constant
+    /// range (f is increasing).
+    public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
+        precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
+        let (low, high) = range(lower: l, upper: u)
+        // On a (near-)point interval the constant range loses nothing and avoids dividing by u - l.
+        if u - l <= 1e-9 * max(1, abs(l), abs(u)) {
+            let rounding = slack(low, high)
+            return Relaxation(lower: [Plane(a: 0, b: 0, c: low - rounding)], upper: [Plane(a: 0, b: 0, c: high + rounding)])
+        }
+        let f0 = value(0)
+        let rounding = slack(low, high, l * derivative(l), u * derivative(u), f0)
+        let upper = upperLines(l, u).map { Plane(a: $0.slope, b: 0, c: $0.intercept + rounding) }
+        let lower = upperLines(-u, -l).map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
+        return Relaxation(lower: lower + [Plane(a: 0, b: 0, c: low - rounding)],
+                          upper: upper + [Plane(a: 0, b: 0, c: high + rounding)])
+    }
+
+    /// Sound upper lines on [l, u], the tightest-by-area first (see the argument above).
+    private static func upperLines(_ l: Double, _ u: Double) -> [(slope: Double, intercept: Double)] {
         let fl = value(l), fu = value(u)
         let chordSlope = (fu - fl) / (u - l)
-        let chord = (chordSlope, fl - chordSlope * l)
-        if u <= 0 { return chord }
-        if l >= 0 { return tangent(at: (l + u) / 2) }
+        let chord = (slope: chordSlope, intercept: fl - chordSlope * l)
+        if u <= 0 { return [chord] }
+        if l >= 0 { return [tangent(at: (l + u) / 2), tangent(at: l), tangent(at: u)] }
         // The tangent at d passes above (l, f(l)) iff gap(d) >= 0; gap is increasing on [0, inf).
         func gap(_ d: Double) -> Double { value(d) + derivative(d) * (l - d) - fl }
-        if gap(u) <= 0 { return chord }
+        if gap(u) <= 0 { return [chord] }
         var below = 0.0, above = u
         for _ in 0..<24 {
             let mid = (below + above) / 2
@@ -53,7 +64,7 @@ extension SShapedFunction {
         var line = tangent(at: above)
         let shortfall = fl - (line.slope * l + line.intercept)
         if shortfall > 0 { line.intercept += shortfall }
-        return line
+        return [line, tangent(at: u)]
     }
 
     private static func tangent(at d: Double) -> (slope: Double, intercept: Double) {
