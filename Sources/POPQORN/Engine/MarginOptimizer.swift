@@ -3,25 +3,41 @@ import Foundation
 
 /// Tightens the final margin bounds by choosing, per margin row and per neuron, which sound relaxation
 /// the final backward pass uses: alpha-CROWN's idea, over the convex combinations of each neuron's
-/// `Relaxation` candidates (which are all sound, see there), so every iterate is a sound bound and the
-/// best one per row is kept. Intermediate bounds stay as the forward walk fixed them.
+/// `Relaxation` candidates (all sound, see there), so every iterate is a sound bound and the best one
+/// per row is kept. Intermediate bounds stay as the forward walk fixed them.
 ///
-/// Each iteration is one weighted backward pass (coefficients kept per node) and one adjoint pass that
-/// walks the nodes upwards computing dB/dC for every node's coefficients; the gradient with respect to
-/// a neuron's mixture follows from it. Rows never mix in a backward pass, so each row's mixture is
-/// optimized for that row's bound alone. Adam on the softmax logits of the mixtures.
+/// Each iteration is one weighted backward pass (keeping every node's coefficients and the mixture each
+/// neuron used) and one adjoint pass that walks the nodes upwards computing dB/dC for every node's
+/// coefficients; the gradient of a neuron's mixture follows from it. Rows never mix in a backward pass,
+/// so each row's mixture is optimized for that row's bound alone. Adam on the mixtures' softmax logits.
 struct MarginOptimizer {
     let iterations: Int
     let learningRate: Double
 
-    /// Mixture logits of one nonlinear node: rows x size x candidates, for each side.
-    private struct Mixture {
-        var lower: [Double]
-        var upper: [Double]
-        let lowerCount: Int
-        let upperCount: Int
-        var lowerMoments: (first: [Double], second: [Double])
-        var upperMoments: (first: [Double], second: [Double])
+    /// The mixture logits of one nonlinear node and their Adam moments, for one side (lower or upper):
+    /// rows x size x count.
+    private struct Logits {
+        let count: Int
+        var values: [Double]
+        var first: [Double]
+        var second: [Double]
+
+        init(rows: Int, size: Int, count: Int) {
+            self.count = count
+            // The default candidate starts well ahead, so the first iterates stay near the default bound.
+            values = (0..<(rows * size * count)).map { $0 % count == 0 ? 2 : 0 }
+            first = [Double](repeating: 0, count: values.count)
+            second = first
+        }
+    }
+
+    /// What one nonlinear node used in the last backward pass: per (row, neuron) the mixed plane, the
+    /// side, and the mixture weights.
+    private struct Usage {
+        var planes: [Plane]
+        var lowerSide: [Bool]
+        var weights: [Double]
+        let stride: Int
     }
 
     /// The best lower bound found for each row of `rows x size(node)` coefficients on `node`, starting
@@ -29,61 +45,52 @@ struct MarginOptimizer {
     func optimize(_ engine: LinearBoundEngine, node objectiveNode: NodeID, coefficients objective: [Double],
                   rows: Int, initial: [Double], target: Double) -> [Double] {
         let graph = engine.graph
-        var mixtures = [Mixture?](repeating: nil, count: objectiveNode + 1)
+        var logits = [(lower: Logits, upper: Logits)?](repeating: nil, count: objectiveNode + 1)
         for id in 0...objectiveNode where !engine.relaxations[id].isEmpty && engine.perturbed[id] {
             let choices = engine.relaxations[id]
-            let n = choices.count
-            let lowerCount = choices.map(\.lower.count).max()!, upperCount = choices.map(\.upper.count).max()!
-            // The default candidate starts well ahead, so the first iterates stay near the default bound.
-            func start(_ count: Int) -> [Double] { (0..<(rows * n * count)).map { $0 % count == 0 ? 2 : 0 } }
-            let zerosLower = [Double](repeating: 0, count: rows * n * lowerCount)
-            let zerosUpper = [Double](repeating: 0, count: rows * n * upperCount)
-            mixtures[id] = Mixture(lower: start(lowerCount), upper: start(upperCount), lowerCount: lowerCount,
-                                   upperCount: upperCount, lowerMoments: (zerosLower, zerosLower),
-                                   upperMoments: (zerosUpper, zerosUpper))
+            logits[id] = (Logits(rows: rows, size: choices.count, count: choices.map(\.lower.count).max()!),
+                          Logits(rows: rows, size: choices.count, count: choices.map(\.upper.count).max()!))
         }
         var best = initial
         for iteration in 1...iterations {
-            let planes = mixedPlanes(engine, mixtures, rows: rows)
-            let (bounds, stored) = backward(engine, planes: planes, node: objectiveNode, coefficients: objective, rows: rows)
+            let (bounds, stored, usage) = backward(engine, logits, node: objectiveNode, coefficients: objective, rows: rows)
             for r in 0..<rows { best[r] = max(best[r], bounds[r]) }
             if best.allSatisfy({ $0 > target }) || iteration == iterations { break }
-            let adjoints = adjoint(engine, planes: planes, stored: stored, top: objectiveNode, rows: rows)
+            let adjoints = adjoint(engine, usage: usage, stored: stored, top: objectiveNode, rows: rows)
             for id in 0...objectiveNode {
-                guard var mixture = mixtures[id], let c = stored[id] else { continue }
+                guard var sides = logits[id], let used = usage[id], let c = stored[id] else { continue }
                 let n = graph.nodes[id].size
                 let (x, y) = Self.operands(graph.nodes[id].operation)
-                var gradientLower = [Double](repeating: 0, count: mixture.lower.count)
-                var gradientUpper = [Double](repeating: 0, count: mixture.upper.count)
-                let choices = engine.relaxations[id]
                 let gradientX = adjoints[x]!, gradientY = y.map { adjoints[$0]! }
-                var weights = [Double](repeating: 0, count: max(mixture.lowerCount, mixture.upperCount))
-                var gains = weights
+                var lowerGradient = [Double](repeating: 0, count: sides.lower.values.count)
+                var upperGradient = [Double](repeating: 0, count: sides.upper.values.count)
+                let choices = engine.relaxations[id]
+                var gains = [Double](repeating: 0, count: used.stride)
                 for r in 0..<rows {
                     for k in 0..<n where c[r * n + k] != 0 {
-                        let a = c[r * n + k]
-                        let gx = gradientX[r * n + k], gy = gradientY?[r * n + k] ?? 0
-                        let isLower = a >= 0
-                        let count = isLower ? mixture.lowerCount : mixture.upperCount
-                        let base = (r * n + k) * count
-                        Self.softmax(isLower ? mixture.lower : mixture.upper, base: base, count: count, into: &weights)
-                        var mean = 0.0
-                        choices[k].withCandidates(lower: isLower) { candidates in
-                            for i in 0..<count {
-                                let p = candidates[min(i, candidates.count - 1)]
-                                gains[i] = a * (gx * p.a + gy * p.b + p.c)
-                                mean += weights[i] * gains[i]
+                        let i = r * n + k
+                        let a = c[i], gx = gradientX[i], gy = gradientY?[i] ?? 0
+                        let lowerSide = used.lowerSide[i]
+                        let count = lowerSide ? sides.lower.count : sides.upper.count
+                        let weights = used.weights[(i * used.stride)..<(i * used.stride + count)]
+                        // d bound / d candidate weight, then through the softmax.
+                        choices[k].withCandidates(lower: lowerSide) { candidates in
+                            var mean = 0.0
+                            for m in 0..<count {
+                                let p = candidates[min(m, candidates.count - 1)]
+                                gains[m] = a * (gx * p.a + gy * p.b + p.c)
+                                mean += weights[weights.startIndex + m] * gains[m]
                             }
-                        }
-                        for i in 0..<count {
-                            let g = weights[i] * (gains[i] - mean)
-                            if isLower { gradientLower[base + i] += g } else { gradientUpper[base + i] += g }
+                            for m in 0..<count {
+                                let g = weights[weights.startIndex + m] * (gains[m] - mean)
+                                if lowerSide { lowerGradient[i * count + m] += g } else { upperGradient[i * count + m] += g }
+                            }
                         }
                     }
                 }
-                Self.adamAscent(&mixture.lower, &mixture.lowerMoments, gradientLower, step: iteration, rate: learningRate)
-                Self.adamAscent(&mixture.upper, &mixture.upperMoments, gradientUpper, step: iteration, rate: learningRate)
-                mixtures[id] = mixture
+                Self.adamAscent(&sides.lower, lowerGradient, step: iteration, rate: learningRate)
+                Self.adamAscent(&sides.upper, upperGradient, step: iteration, rate: learningRate)
+                logits[id] = sides
             }
         }
         return best
@@ -97,72 +104,24 @@ struct MarginOptimizer {
         }
     }
 
-    /// softmax of logits[base ..< base + count] into weights[0 ..< count].
-    @inline(__always)
-    private static func softmax(_ logits: [Double], base: Int, count: Int, into weights: inout [Double]) {
-        var top = -Double.infinity
-        for i in 0..<count { top = max(top, logits[base + i]) }
-        var total = 0.0
-        for i in 0..<count {
-            weights[i] = exp(logits[base + i] - top)
-            total += weights[i]
-        }
-        for i in 0..<count { weights[i] /= total }
-    }
-
-    private static func adamAscent(_ values: inout [Double], _ moments: inout (first: [Double], second: [Double]),
-                                   _ gradient: [Double], step: Int, rate: Double) {
+    private static func adamAscent(_ logits: inout Logits, _ gradient: [Double], step: Int, rate: Double) {
         let (beta1, beta2) = (0.9, 0.999)
         let correction1 = 1 - pow(beta1, Double(step)), correction2 = 1 - pow(beta2, Double(step))
-        for i in values.indices where gradient[i] != 0 {
-            moments.first[i] = beta1 * moments.first[i] + (1 - beta1) * gradient[i]
-            moments.second[i] = beta2 * moments.second[i] + (1 - beta2) * gradient[i] * gradient[i]
-            values[i] += rate * (moments.first[i] / correction1) / ((moments.second[i] / correction2).squareRoot() + 1e-12)
+        for i in gradient.indices where gradient[i] != 0 {
+            logits.first[i] = beta1 * logits.first[i] + (1 - beta1) * gradient[i]
+            logits.second[i] = beta2 * logits.second[i] + (1 - beta2) * gradient[i] * gradient[i]
+            logits.values[i] += rate * (logits.first[i] / correction1) / ((logits.second[i] / correction2).squareRoot() + 1e-12)
         }
     }
 
-    /// Each row's mixed lower and upper plane for every neuron: rows x size entries per side.
-    private func mixedPlanes(_ engine: LinearBoundEngine, _ mixtures: [Mixture?], rows: Int) -> [(lower: [Plane], upper: [Plane])?] {
-        mixtures.enumerated().map { id, mixture in
-            guard let mixture else { return nil }
-            let choices = engine.relaxations[id]
-            let n = choices.count
-            func mix(_ logits: [Double], count: Int, lower: Bool) -> [Plane] {
-                var planes = [Plane](repeating: Plane(a: 0, b: 0, c: 0), count: rows * n)
-                var weights = [Double](repeating: 0, count: count)
-                for k in 0..<n {
-                    choices[k].withCandidates(lower: lower) { candidates in
-                        // One candidate: every mixture is that plane.
-                        if candidates.count == 1 {
-                            for r in 0..<rows { planes[r * n + k] = candidates[0] }
-                            return
-                        }
-                        for r in 0..<rows {
-                            Self.softmax(logits, base: (r * n + k) * count, count: count, into: &weights)
-                            var plane = Plane(a: 0, b: 0, c: 0)
-                            for i in 0..<count {
-                                let p = candidates[min(i, candidates.count - 1)]
-                                plane.a += weights[i] * p.a
-                                plane.b += weights[i] * p.b
-                                plane.c += weights[i] * p.c
-                            }
-                            planes[r * n + k] = plane
-                        }
-                    }
-                }
-                return planes
-            }
-            return (mix(mixture.lower, count: mixture.lowerCount, lower: true), mix(mixture.upper, count: mixture.upperCount, lower: false))
-        }
-    }
-
-    /// The backward pass of `LinearBoundEngine.lowerBounds` with per-row planes, keeping every node's
-    /// coefficients for the adjoint pass.
-    private func backward(_ engine: LinearBoundEngine, planes: [(lower: [Plane], upper: [Plane])?], node top: NodeID,
-                          coefficients objective: [Double], rows: Int) -> ([Double], [[Double]?]) {
+    /// The backward pass of `LinearBoundEngine.lowerBounds` with per-row mixed planes, built where the
+    /// coefficient's sign asks for them, keeping every node's coefficients and each mixture used.
+    private func backward(_ engine: LinearBoundEngine, _ logits: [(lower: Logits, upper: Logits)?], node top: NodeID,
+                          coefficients objective: [Double], rows: Int) -> ([Double], [[Double]?], [Usage?]) {
         let graph = engine.graph
         var coefficients = [[Double]?](repeating: nil, count: top + 1)
         var stored = [[Double]?](repeating: nil, count: top + 1)
+        var usage = [Usage?](repeating: nil, count: top + 1)
         var offset = [Double](repeating: 0, count: rows)
         func accumulate(_ node: NodeID, _ update: (inout [Double]) -> Void) {
             var buffer = coefficients[node] ?? [Double](repeating: 0, count: rows * graph.nodes[node].size)
@@ -202,38 +161,74 @@ struct MarginOptimizer {
                 }
             case .unary, .binary:
                 let (x, y) = Self.operands(graph.nodes[id].operation)
-                let mixed = planes[id]!
-                var shift = [Double](repeating: 0, count: rows)
+                let used = mix(engine.relaxations[id], logits[id]!, coefficients: c, rows: rows)
+                usage[id] = used
                 accumulate(x) { bx in
-                    for r in 0..<rows {
-                        for k in 0..<n where c[r * n + k] != 0 {
-                            let a = c[r * n + k]
-                            let p = a >= 0 ? mixed.lower[r * n + k] : mixed.upper[r * n + k]
-                            bx[r * n + k] += a * p.a
-                            shift[r] += a * p.c
-                        }
-                    }
+                    for i in 0..<(rows * n) where c[i] != 0 { bx[i] += c[i] * used.planes[i].a }
                 }
                 if let y {
                     accumulate(y) { by in
-                        for r in 0..<rows {
-                            for k in 0..<n where c[r * n + k] != 0 {
-                                let a = c[r * n + k]
-                                by[r * n + k] += a * (a >= 0 ? mixed.lower[r * n + k] : mixed.upper[r * n + k]).b
-                            }
-                        }
+                        for i in 0..<(rows * n) where c[i] != 0 { by[i] += c[i] * used.planes[i].b }
                     }
                 }
-                for r in 0..<rows { offset[r] += shift[r] }
+                for r in 0..<rows {
+                    var shift = 0.0
+                    for k in 0..<n { shift += c[r * n + k] * used.planes[r * n + k].c }
+                    offset[r] += shift
+                }
             }
         }
-        return (offset, stored)
+        return (offset, stored, usage)
+    }
+
+    /// Each (row, neuron)'s mixed plane on the side its coefficient's sign asks for. A zero coefficient
+    /// contributes nothing; its default lower plane only serves the adjoint.
+    private func mix(_ choices: [Relaxation], _ logits: (lower: Logits, upper: Logits), coefficients c: [Double], rows: Int) -> Usage {
+        let n = choices.count
+        let stride = max(logits.lower.count, logits.upper.count)
+        var used = Usage(planes: [Plane](repeating: Plane(a: 0, b: 0, c: 0), count: rows * n),
+                         lowerSide: [Bool](repeating: true, count: rows * n),
+                         weights: [Double](repeating: 0, count: rows * n * stride), stride: stride)
+        for r in 0..<rows {
+            for k in 0..<n {
+                let i = r * n + k
+                let lowerSide = c[i] >= 0
+                used.lowerSide[i] = lowerSide
+                choices[k].withCandidates(lower: lowerSide) { candidates in
+                    guard c[i] != 0, candidates.count > 1 else {
+                        used.planes[i] = candidates[0]
+                        used.weights[i * stride] = 1
+                        return
+                    }
+                    let side = lowerSide ? logits.lower : logits.upper
+                    let base = i * side.count
+                    var top = -Double.infinity
+                    for m in 0..<side.count { top = max(top, side.values[base + m]) }
+                    var total = 0.0
+                    for m in 0..<side.count {
+                        let w = exp(side.values[base + m] - top)
+                        used.weights[i * stride + m] = w
+                        total += w
+                    }
+                    var plane = Plane(a: 0, b: 0, c: 0)
+                    for m in 0..<side.count {
+                        let w = used.weights[i * stride + m] / total
+                        used.weights[i * stride + m] = w
+                        let p = candidates[min(m, candidates.count - 1)]
+                        plane.a += w * p.a
+                        plane.b += w * p.b
+                        plane.c += w * p.c
+                    }
+                    used.planes[i] = plane
+                }
+            }
+        }
+        return used
     }
 
     /// dB_r / dC_node[r, :] for every node the backward pass reached, walking upwards: a node's
     /// coefficients act on the bound only through its inputs, whose adjoints are known by then.
-    private func adjoint(_ engine: LinearBoundEngine, planes: [(lower: [Plane], upper: [Plane])?], stored: [[Double]?],
-                         top: NodeID, rows: Int) -> [[Double]?] {
+    private func adjoint(_ engine: LinearBoundEngine, usage: [Usage?], stored: [[Double]?], top: NodeID, rows: Int) -> [[Double]?] {
         let graph = engine.graph
         var adjoints = [[Double]?](repeating: nil, count: top + 1)
         for id in 0...top {
@@ -269,12 +264,11 @@ struct MarginOptimizer {
                 }
             case .unary, .binary:
                 let (x, y) = Self.operands(graph.nodes[id].operation)
-                let mixed = planes[id]!
+                let planes = usage[id]!.planes
                 let gx = adjoints[x] ?? [Double](repeating: 0, count: rows * n)
                 let gy = y.map { adjoints[$0] ?? [Double](repeating: 0, count: rows * n) }
                 for i in 0..<(rows * n) {
-                    let p = c[i] >= 0 ? mixed.lower[i] : mixed.upper[i]
-                    g[i] = gx[i] * p.a + (gy?[i] ?? 0) * p.b + p.c
+                    g[i] = gx[i] * planes[i].a + (gy?[i] ?? 0) * planes[i].b + planes[i].c
                 }
             }
             adjoints[id] = g

@@ -1,0 +1,11 @@
+/// What a request asks for (`op`).
+public enum Operation: String, Sendable, Codable, CaseIterable {
+    /// Run the model: label and logits.
+    case predict
+    /// Run the model and certify the prediction per the model's policy: prediction, certificate, decision.
+    case certify
+    /// List the served models with their policies.
+    case models
+    /// Liveness and load.
+    case health
+}
