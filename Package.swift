@@ -26,19 +26,21 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "SequenceModels", swiftSettings: numericFlags),
-        .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], swiftSettings: numericFlags),
-        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "SequenceModels", exclude: ["README.md"], swiftSettings: numericFlags),
+        .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], exclude: ["README.md"],
+                swiftSettings: numericFlags),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], exclude: ["README.md"]),
+        .target(name: "GuardProtocol", exclude: ["README.md"]),
         .target(name: "GuardService", dependencies: [
-            "SequenceModels", "POPQORN", "ZeroMQ",
+            "GuardProtocol", "SequenceModels", "POPQORN", "ZeroMQ",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
-        ]),
-        .target(name: "GuardClient", dependencies: ["ZeroMQ"]),
+        ], exclude: ["README.md"]),
+        .target(name: "GuardClient", dependencies: ["GuardProtocol", "ZeroMQ"], exclude: ["README.md"]),
         .executableTarget(name: "rnnguard", dependencies: [
-            "SequenceModels", "POPQORN", "GuardService", "GuardClient",
+            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -46,9 +48,10 @@ let package = Package(
         .testTarget(name: "POPQORNTests", dependencies: ["POPQORN", "SequenceModels"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "GuardServiceTests", dependencies: [
-            "GuardService", "GuardClient", "ZeroMQ", "POPQORN", "SequenceModels",
+            "GuardProtocol", "GuardService", "GuardClient", "ZeroMQ", "POPQORN", "SequenceModels",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "rnnguardTests", dependencies: ["SequenceModels"]),
+        // Runs the real binary, so it depends on the executable to have it built first.
+        .testTarget(name: "rnnguardTests", dependencies: ["rnnguard"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import GuardProtocol
 import ZeroMQ
 
 /// A client of the rnnguard sidecar (protocol v1) over one DEALER socket.
@@ -46,9 +47,9 @@ public final class GuardClient: @unchecked Sendable {
     }
 
     /// A fresh request id, unique for this client.
-    public func makeID() -> String {
+    public func makeID() -> RequestID {
         nextID += 1
-        return "c\(nextID)"
+        return .string("c\(nextID)")
     }
 
     /// Sends a request without waiting for its reply.
@@ -66,7 +67,7 @@ public final class GuardClient: @unchecked Sendable {
     }
 
     /// The next reply, in arrival order.
-    public func receive() throws(GuardClientError) -> GuardReply {
+    public func receive() throws(GuardClientError) -> Reply {
         let frames: [Data]?
         do {
             frames = try socket.receive()
@@ -79,35 +80,37 @@ public final class GuardClient: @unchecked Sendable {
             throw .malformedReply("expected a delimiter and one JSON frame, got \(frames.count) frames")
         }
         do {
-            return try JSONDecoder().decode(GuardReply.self, from: frames[1])
+            return try Reply(jsonFrame: frames[1])
         } catch {
             throw .malformedReply(String(decoding: frames[1].prefix(200), as: UTF8.self))
         }
     }
 
     /// Sends `request` and waits for its reply.
-    public func call(_ request: GuardRequest) throws(GuardClientError) -> GuardReply {
+    public func call(_ request: GuardRequest) throws(GuardClientError) -> Reply {
         try send(request)
         return try receive()
     }
 
-    public func health() throws(GuardClientError) -> GuardReply {
-        try call(GuardRequest(id: makeID(), op: "health"))
+    /// The server's liveness and load (`health`).
+    public func health() throws(GuardClientError) -> Reply {
+        try call(GuardRequest(id: makeID(), op: .health))
     }
 
-    public func models() throws(GuardClientError) -> GuardReply {
-        try call(GuardRequest(id: makeID(), op: "models"))
+    /// The served models and their policies (`models`).
+    public func models() throws(GuardClientError) -> Reply {
+        try call(GuardRequest(id: makeID(), op: .models))
     }
 
     /// The model's prediction for a feature sequence (steps x features).
-    public func predict(model: String, sequence: [[Float]]) throws(GuardClientError) -> GuardReply {
-        try call(GuardRequest(id: makeID(), op: "predict", model: model, sequence: sequence))
+    public func predict(model: String, sequence: [[Float]]) throws(GuardClientError) -> Reply {
+        try call(GuardRequest(id: makeID(), op: .predict, model: model, sequence: sequence))
     }
 
     /// Prediction, certificate and decision for a feature sequence.
     public func certify(model: String, sequence: [[Float]], deadlineMilliseconds: Double? = nil,
-                        overrides: [String: GuardRequest.CertifyValue]? = nil) throws(GuardClientError) -> GuardReply {
-        try call(GuardRequest(id: makeID(), op: "certify", model: model, sequence: sequence,
+                        overrides: [String: RequestHeader.CertifyValue]? = nil) throws(GuardClientError) -> Reply {
+        try call(GuardRequest(id: makeID(), op: .certify, model: model, sequence: sequence,
                               deadlineMilliseconds: deadlineMilliseconds, certify: overrides))
     }
 

@@ -1,6 +1,6 @@
 import ZeroMQ
 
-/// Why a client call failed (an error *reply* is not a failure: it comes back as a ``GuardReply``).
+/// Why a client call failed (an error *reply* is not a failure: it comes back as a `Reply`).
 public enum GuardClientError: Error, CustomStringConvertible, Sendable {
     /// No reply within the client's timeout.
     case timeout(milliseconds: Int32)

@@ -10,9 +10,10 @@ public struct Reply: Codable, Sendable {
     public var v = 1
     /// The request's id, echoed; `.none` (null) when the request had none or could not be read.
     public var id: RequestID
+    /// `ok`, or `error` with `code` and `message`.
     public var status: Status
     /// The request's operation, when known.
-    public var op: Operation?
+    public var op: RequestOperation?
     /// The request's model, when known.
     public var model: String?
     /// Errors only: the stable code.
@@ -33,7 +34,7 @@ public struct Reply: Codable, Sendable {
     public var timing: Timing?
 
     /// A reply without parts; set those the operation produces.
-    public init(id: RequestID, status: Status, op: Operation? = nil, model: String? = nil) {
+    public init(id: RequestID, status: Status, op: RequestOperation? = nil, model: String? = nil) {
         self.id = id
         self.status = status
         self.op = op
@@ -55,12 +56,16 @@ public struct Reply: Codable, Sendable {
 
     /// The model's output.
     public struct PredictionBody: Codable, Sendable {
+        /// The predicted class index.
         public var label: Int
         /// The label's name, when the model has label names.
         public var labelName: String?
+        /// One per class.
         public var logits: [Double]
+        /// The softmax of `logits`.
         public var probabilities: [Double]
 
+        /// Memberwise.
         public init(label: Int, labelName: String?, logits: [Double], probabilities: [Double]) {
             self.label = label
             self.labelName = labelName
@@ -78,8 +83,11 @@ public struct Reply: Codable, Sendable {
     public struct CertificateBody: Codable, Sendable {
         /// `threshold` or `radius`.
         public var mode: String
+        /// The l_p norm: `1`, `2` or `inf`.
         public var norm: String
+        /// The perturbed frames: `all`, a step `T` or a window `A:B`.
         public var frames: String
+        /// The one class certified against, for a targeted certificate.
         public var target: Int?
         /// Threshold mode: the largest threshold that passed, or 0. Radius mode: the search's result.
         public var radius: Double
@@ -89,8 +97,10 @@ public struct Reply: Codable, Sendable {
         public var complete: Bool
         /// Bound passes spent.
         public var passes: Int
+        /// Certification time (`ms`).
         public var milliseconds: Double
 
+        /// Memberwise.
         public init(mode: String, norm: String, frames: String, target: Int?, radius: Double, failedAt: Double?,
                     complete: Bool, passes: Int, milliseconds: Double) {
             self.mode = mode
@@ -116,8 +126,10 @@ public struct Reply: Codable, Sendable {
         public var action: String
         /// Why a prediction was flagged: `fragile`, `deadline`.
         public var flags: [String]
+        /// The decision in a sentence, with the radius and thresholds.
         public var reason: String
 
+        /// Memberwise.
         public init(action: String, flags: [String], reason: String) {
             self.action = action
             self.flags = flags
@@ -135,8 +147,10 @@ public struct Reply: Codable, Sendable {
         public var vocabularySize: Int?
         public var numClasses: Int
         public var labels: [String]?
+        /// The certification policy it is served under.
         public var policy: PolicyBody
 
+        /// Memberwise.
         public init(name: String, architecture: String, input: String, inputSize: Int, vocabularySize: Int?,
                     numClasses: Int, labels: [String]?, policy: PolicyBody) {
             self.name = name
@@ -167,6 +181,7 @@ public struct Reply: Codable, Sendable {
         /// The `certify` override keys this model takes.
         public var allowOverrides: [String]
 
+        /// Memberwise.
         public init(norm: String, frames: String, mode: String, deadlineMilliseconds: Double?, acceptAtOrAbove: Double,
                     refuseBelow: Double, onDeadline: String, allowOverrides: [String]) {
             self.norm = norm
@@ -197,6 +212,7 @@ public struct Reply: Codable, Sendable {
         /// How many models are served.
         public var models: Int
 
+        /// Memberwise.
         public init(state: String, uptimeSeconds: Double, workers: Int, busyWorkers: Int, queueDepth: Int,
                     queueCapacity: Int, models: Int) {
             self.state = state
@@ -221,6 +237,7 @@ public struct Reply: Codable, Sendable {
         /// `certify` only.
         public var certifyMilliseconds: Double?
 
+        /// Memberwise; `certifyMilliseconds` is set once certification is done.
         public init(queueMilliseconds: Double, inferenceMilliseconds: Double, certifyMilliseconds: Double? = nil) {
             self.queueMilliseconds = queueMilliseconds
             self.inferenceMilliseconds = inferenceMilliseconds

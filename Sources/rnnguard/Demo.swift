@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GuardClient
+import GuardProtocol
 import GuardService
 import Logging
 import SequenceModels
@@ -49,11 +50,11 @@ struct Demo: ParsableCommand {
                 continue
             }
             for (index, example) in examples.prefix(limit).enumerated() {
-                var request = GuardRequest(id: "\(policy.name)/\(index)", op: "certify", model: policy.name)
+                var request = GuardRequest(id: .string("\(policy.name)/\(index)"), op: .certify, model: policy.name)
                 switch InputFile.parse(example) {
                 case .success(.sequence(let rows)): request.sequence = rows.map { $0.map(Float.init) }
-                case .success(.tokens(let tokens)): request.tokens = tokens
-                case .success(.text(let text)): request.text = text
+                case .success(.tokens(let tokens)): request.header.tokens = tokens
+                case .success(.text(let text)): request.header.text = text
                 case .failure(let error):
                     JSONOutput.error("\(path)[\(index)]: \(error)")
                     continue
@@ -69,11 +70,11 @@ struct Demo: ParsableCommand {
         print("\nradius: certified l_p radius (threshold mode: the largest threshold proven); '*' = partial (deadline).")
     }
 
-    private static func row(policy: String, index: Int, example: [String: Any], reply: GuardReply, milliseconds: Double) -> [String] {
+    private static func row(policy: String, index: Int, example: [String: Any], reply: Reply, milliseconds: Double) -> [String] {
         let input = (example["text"] as? String).map { "\"\($0.count > 34 ? String($0.prefix(33)) + "…" : $0)\"" } ?? "#\(index)"
         let expected = (example["label"] as? Int).map(String.init) ?? "-"
         guard reply.isOK, let prediction = reply.prediction, let certificate = reply.certificate, let decision = reply.decision else {
-            return [policy, input, expected, "error", "-", reply.code ?? "?", String(format: "%.1f", milliseconds)]
+            return [policy, input, expected, "error", "-", reply.code?.rawValue ?? "?", String(format: "%.1f", milliseconds)]
         }
         let label = prediction.labelName.map { "\(prediction.label) \($0)" } ?? "\(prediction.label)"
         let radius = String(format: "%.4f", certificate.radius) + (certificate.complete ? "" : "*")

@@ -1,5 +1,6 @@
 import Foundation
 import GuardClient
+import GuardProtocol
 import ZeroMQ
 
 /// Drives a running sidecar at `endpoint` from `clients` DEALER sockets (one thread each, one request
@@ -19,7 +20,7 @@ func runLoadBenchmark(endpoint: String, clients: Int, requests: Int, model: Stri
     let probe = try GuardClient(endpoint: endpoint, curve: curve, timeoutMilliseconds: 5000, context: context)
     let listing = try probe.models()
     guard let served = listing.models, !served.isEmpty else {
-        throw BenchmarkError("\(endpoint) listed no models (\(listing.code ?? "no reply body"): \(listing.message ?? ""))")
+        throw BenchmarkError("\(endpoint) listed no models (\(listing.code?.rawValue ?? "no reply body"): \(listing.message ?? ""))")
     }
     guard let target = model.map({ name in served.first { $0.name == name } }) ?? served.first else {
         throw BenchmarkError("\(endpoint) serves no model \"\(model ?? "")\" (it serves \(served.map(\.name).joined(separator: ", ")))")
@@ -27,11 +28,11 @@ func runLoadBenchmark(endpoint: String, clients: Int, requests: Int, model: Stri
 
     var generator = SplitMix64(seed: 42)
     let inputs: [GuardRequest] = (0..<64).map { _ in
-        var request = GuardRequest(id: "", op: "predict", model: target.name)
+        var request = GuardRequest(id: .none, op: .predict, model: target.name)
         if target.input == "features" {
             request.sequence = (0..<steps).map { _ in (0..<target.inputSize).map { _ in Float(generator.unit()) } }
         } else {
-            request.tokens = (0..<steps).map { _ in Int(generator.next() % UInt64(max(1, target.vocabularySize ?? 1))) }
+            request.header.tokens = (0..<steps).map { _ in Int(generator.next() % UInt64(max(1, target.vocabularySize ?? 1))) }
         }
         return request
     }
@@ -39,9 +40,9 @@ func runLoadBenchmark(endpoint: String, clients: Int, requests: Int, model: Stri
     for request in inputs.prefix(4) { _ = try probe.call(request) }
 
     let predict = try runPhase(endpoint: endpoint, context: context, curve: curve, clients: clients, requests: requests,
-                               inputs: inputs, op: "predict")
+                               inputs: inputs, op: .predict)
     let certify = try runPhase(endpoint: endpoint, context: context, curve: curve, clients: clients, requests: requests,
-                               inputs: inputs, op: "certify")
+                               inputs: inputs, op: .certify)
 
     var lines = ["rnnguard bench --server \(endpoint): model \(target.name) (\(target.architecture), \(target.input)), "
                  + "\(clients) clients x \(requests) requests per phase, \(steps) steps per input", ""]
@@ -92,7 +93,7 @@ private struct PhaseResult {
 
 /// Runs `requests` calls of `op` on each of `clients` threads, each with its own socket, closed-loop.
 private func runPhase(endpoint: String, context: Context, curve: GuardClient.Curve?, clients: Int, requests: Int,
-                      inputs: [GuardRequest], op: String) throws -> PhaseResult {
+                      inputs: [GuardRequest], op: RequestOperation) throws -> PhaseResult {
     let sockets = try (0..<clients).map { _ in
         try GuardClient(endpoint: endpoint, curve: curve, timeoutMilliseconds: 30_000, context: context)
     }
@@ -104,9 +105,9 @@ private func runPhase(endpoint: String, context: Context, curve: GuardClient.Cur
             var result = PhaseResult()
             for n in 0..<requests {
                 var request = inputs[(index + n * clients) % inputs.count]
-                request.id = "\(op)-\(index)-\(n)"
-                request.op = op
-                if op == "certify" { request.certify = ["mode": "threshold"] }
+                request.header.id = .string("\(op.rawValue)-\(index)-\(n)")
+                request.header.op = op
+                if op == .certify { request.header.certify = ["mode": "threshold"] }
                 let sent = ContinuousClock.now
                 do {
                     let reply = try client.call(request)
@@ -114,7 +115,7 @@ private func runPhase(endpoint: String, context: Context, curve: GuardClient.Cur
                         result.latencies.append(sent.duration(to: .now).seconds * 1000)
                         if let action = reply.decision?.action { result.decisions[action, default: 0] += 1 }
                     } else {
-                        result.errors[reply.code ?? "unknown", default: 0] += 1
+                        result.errors[reply.code?.rawValue ?? "unknown", default: 0] += 1
                     }
                 } catch {
                     result.errors["\(error)", default: 0] += 1

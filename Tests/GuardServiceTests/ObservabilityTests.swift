@@ -90,7 +90,7 @@ import Testing
         try #require(lines.count == 1)
         let record = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
         #expect(record["model"] as? String == "digits-lstm")
-        #expect(record["id"] as? String == refused.id)
+        #expect(refused.id == .string(record["id"] as? String ?? ""))
         #expect(record["decision"] as? String == "refuse")
         #expect(record["radius"] as? Double == refused.certificate?.radius)
         #expect((record["policy"] as? [String: Any])?["refuse_below"] as? Double == 1000)

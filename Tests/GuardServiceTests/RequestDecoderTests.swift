@@ -1,4 +1,5 @@
 import Foundation
+import GuardProtocol
 import GuardService
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import GuardClient
+import GuardProtocol
 import GuardService
 import Testing
 import ZeroMQ
@@ -16,24 +17,24 @@ import ZeroMQ
     }
 
     private func predictRequest(_ id: String, input: Int = 0) -> GuardRequest {
-        GuardRequest(id: id, op: "predict", model: "digits-lstm", sequence: Fixtures.digitsInputs[input])
+        GuardRequest(id: .string(id), op: .predict, model: "digits-lstm", sequence: Fixtures.digitsInputs[input])
     }
 
     @Test func everyOpAnswersWithItsID() throws {
         try withServer { _, endpoint in
             let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 20_000)
-            let health = try client.call(GuardRequest(id: "h", op: "health"))
-            #expect(health.id == "h" && health.isOK && health.health?.state == "serving" && health.health?.workers == 2)
-            let models = try client.call(GuardRequest(id: "m", op: "models"))
-            #expect(models.id == "m" && models.models?.map(\.name) == ["digits-lstm", "news-lstm"])
+            let health = try client.call(GuardRequest(id: .string("h"), op: .health))
+            #expect(health.id == .string("h") && health.isOK && health.health?.state == "serving" && health.health?.workers == 2)
+            let models = try client.call(GuardRequest(id: .string("m"), op: .models))
+            #expect(models.id == .string("m") && models.models?.map(\.name) == ["digits-lstm", "news-lstm"])
             let predict = try client.call(predictRequest("p"))
-            #expect(predict.id == "p" && predict.isOK && predict.prediction?.label == 5 && predict.certificate == nil)
+            #expect(predict.id == .string("p") && predict.isOK && predict.prediction?.label == 5 && predict.certificate == nil)
             let certify = try client.certify(model: "digits-lstm", sequence: Fixtures.digitsInputs[0])
             #expect(certify.isOK && certify.certificate?.mode == "threshold")
             #expect(["accept", "flag", "refuse"].contains(certify.decision?.action ?? ""))
             #expect(certify.timing?.certifyMilliseconds != nil)
-            let text = try client.call(GuardRequest(id: "t", op: "certify", model: "news-lstm", text: "league final ends in a draw"))
-            #expect(text.id == "t" && text.isOK && text.prediction?.labelName != nil && text.decision != nil)
+            let text = try client.call(GuardRequest(id: .string("t"), op: .certify, model: "news-lstm", text: "league final ends in a draw"))
+            #expect(text.id == .string("t") && text.isOK && text.prediction?.labelName != nil && text.decision != nil)
         }
     }
 
@@ -93,11 +94,11 @@ import ZeroMQ
             for (index, (name, frames, code)) in cases.enumerated() {
                 try client.sendRaw(frames)
                 let reply = try client.receive()
-                #expect(reply.status == "error" && reply.code == code, "\(name): got \(reply.code ?? "ok") \(reply.message ?? "")")
+                #expect(reply.status == .error && reply.code?.rawValue == code, "\(name): got \(reply.code?.rawValue ?? "ok") \(reply.message ?? "")")
                 #expect(reply.message?.isEmpty == false)
-                if code != "bad_json" { #expect(reply.id == "bad", "\(name): id not echoed") }
+                if code != "bad_json" { #expect(reply.id == .string("bad"), "\(name): id not echoed") }
                 let next = try client.call(predictRequest("good-\(index)"))
-                #expect(next.id == "good-\(index)" && next.isOK, "\(name): the next request was not served")
+                #expect(next.id == .string("good-\(index)") && next.isOK, "\(name): the next request was not served")
             }
         }
     }
@@ -117,9 +118,9 @@ import ZeroMQ
                         let input = (clientIndex + n) % Fixtures.digitsInputs.count
                         let id = "c\(clientIndex)-\(n)"
                         do {
-                            let reply = try client.call(GuardRequest(id: id, op: "predict", model: "digits-lstm",
+                            let reply = try client.call(GuardRequest(id: .string(id), op: .predict, model: "digits-lstm",
                                                                      sequence: Fixtures.digitsInputs[input]))
-                            if reply.id != id || !reply.isOK { failures.add("\(id): got \(reply.id ?? "nil") \(reply.code ?? "")") }
+                            if reply.id != .string(id) || !reply.isOK { failures.add("\(id): got \(reply.id) \(reply.code?.rawValue ?? "")") }
                         } catch {
                             failures.add("\(id): \(error)")
                         }
@@ -138,12 +139,12 @@ import ZeroMQ
             let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 30_000)
             let ids = (0..<12).map { "q\($0)" }
             for id in ids {
-                try client.send(GuardRequest(id: id, op: "certify", model: "digits-lstm", sequence: Fixtures.digitsInputs[0]))
+                try client.send(GuardRequest(id: .string(id), op: .certify, model: "digits-lstm", sequence: Fixtures.digitsInputs[0]))
             }
             var codes: [String: String] = [:]
             for _ in ids {
                 let reply = try client.receive()
-                codes[reply.id ?? "?"] = reply.code ?? "ok"
+                codes[reply.id.description] = reply.code?.rawValue ?? "ok"
             }
             #expect(Set(codes.keys) == Set(ids))
             #expect(codes.values.contains("busy"))
@@ -163,7 +164,7 @@ import ZeroMQ
         for (index, client) in clients.enumerated() {
             for n in 0..<4 {
                 let id = "s\(index)-\(n)"
-                try client.send(GuardRequest(id: id, op: "certify", model: "digits-lstm", sequence: Fixtures.digitsInputs[n]))
+                try client.send(GuardRequest(id: .string(id), op: .certify, model: "digits-lstm", sequence: Fixtures.digitsInputs[n]))
                 sent.insert(id)
             }
         }
@@ -174,14 +175,14 @@ import ZeroMQ
 
         // A request arriving while the server drains is refused, not dropped.
         let late = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 30_000, context: context)
-        let lateReply = try late.call(GuardRequest(id: "late", op: "health"))
-        #expect(lateReply.id == "late" && lateReply.code == "shutting_down")
+        let lateReply = try late.call(GuardRequest(id: .string("late"), op: .health))
+        #expect(lateReply.id == .string("late") && lateReply.code == .shuttingDown)
 
         var answered: [String: String] = [:]
         for client in clients {
             for _ in 0..<4 {
                 let reply = try client.receive()
-                answered[reply.id ?? "?"] = reply.code ?? "ok"
+                answered[reply.id.description] = reply.code?.rawValue ?? "ok"
             }
         }
         server.wait()

@@ -1,4 +1,5 @@
 import Foundation
+import GuardProtocol
 import POPQORN
 
 /// Appends one JSON line per flagged or refused prediction: when, which model and request, a digest of

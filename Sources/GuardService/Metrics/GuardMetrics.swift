@@ -1,3 +1,4 @@
+import GuardProtocol
 import Prometheus
 
 /// The sidecar's Prometheus metrics, kept in their own registry (so several servers in one process, as in
@@ -35,7 +36,7 @@ public final class GuardMetrics: Sendable {
     }
 
     /// Counts one reply.
-    public func countRequest(model: String?, op: Operation?, decision: Decision.Action?, code: ErrorCode?) {
+    public func countRequest(model: String?, op: RequestOperation?, decision: Decision.Action?, code: ErrorCode?) {
         registry.makeCounter(descriptor: Self.name("requests", "total", "Replies sent, by model, op, decision and error code."),
                              labels: [("model", model ?? "none"), ("op", op?.rawValue ?? "none"),
                                       ("decision", decision?.rawValue ?? "none"), ("code", code?.rawValue ?? "ok")]).increment()

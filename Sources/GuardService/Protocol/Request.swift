@@ -1,25 +1,16 @@
+import GuardProtocol
 import POPQORN
 
-/// What a request asks for (`op`).
-public enum Operation: String, Sendable, CaseIterable {
-    /// Run the model: label and logits.
-    case predict
-    /// Run the model and certify the prediction per the model's policy: prediction, certificate, decision.
-    case certify
-    /// List the served models with their policies.
-    case models
-    /// Liveness and load.
-    case health
-
+extension RequestOperation {
     /// Whether the operation runs a model (and so goes through the worker queue).
-    public var runsModel: Bool { self == .predict || self == .certify }
+    var runsModel: Bool { self == .predict || self == .certify }
 }
 
 /// A decoded protocol-v1 request: the header's fields checked for type and form, the payload turned into
 /// numbers. Checks that need the model (its input size, vocabulary, policy) happen in ``RequestHandler``.
 public struct Request: Sendable {
     public var id: RequestID
-    public var op: Operation
+    public var op: RequestOperation
     /// The model name (present for `predict` and `certify`).
     public var model: String?
     /// The input (present for `predict` and `certify`).
@@ -28,7 +19,7 @@ public struct Request: Sendable {
     public var deadlineMilliseconds: Double?
     public var overrides: CertifyOverrides
 
-    public init(id: RequestID, op: Operation, model: String? = nil, input: Input? = nil,
+    public init(id: RequestID, op: RequestOperation, model: String? = nil, input: Input? = nil,
                 deadlineMilliseconds: Double? = nil, overrides: CertifyOverrides = CertifyOverrides()) {
         self.id = id
         self.op = op

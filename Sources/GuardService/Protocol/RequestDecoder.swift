@@ -1,4 +1,5 @@
 import Foundation
+import GuardProtocol
 import POPQORN
 
 /// Turns the body frames of a request (everything after the routing envelope) into a ``Request``.
@@ -11,8 +12,7 @@ public struct RequestDecoder: Sendable {
     public init(limits: GuardConfig.Limits) { self.limits = limits }
 
     /// The header keys of protocol v1.
-    static let headerKeys: Set<String> = ["v", "id", "model", "op", "shape", "dtype", "tokens", "text",
-                                          "deadline_ms", "certify"]
+    static let headerKeys = Set(RequestHeader.CodingKeys.allCases.map(\.stringValue))
 
     public func decode(_ frames: [Data]) -> Result<Request, RequestError> {
         Result { () throws(RequestError) in try decodeThrowing(frames) }
@@ -49,7 +49,7 @@ public struct RequestDecoder: Sendable {
         guard let opName = try fields.string("op") else {
             throw fields.error(.missingField, "the header needs \"op\": predict, certify, models or health")
         }
-        guard let op = Operation(rawValue: opName) else {
+        guard let op = RequestOperation(rawValue: opName) else {
             throw fields.error(.unknownOp, "unknown op \"\(opName)\"; expected predict, certify, models or health")
         }
         if let unknown = header.keys.sorted().first(where: { !Self.headerKeys.contains($0) }) {

@@ -1,3 +1,5 @@
+import GuardProtocol
+
 /// A request that gets an error reply: its id (as far as it could be read), the code and the message.
 public struct RequestError: Error, Sendable, CustomStringConvertible {
     public var id: RequestID

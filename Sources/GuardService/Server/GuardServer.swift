@@ -1,4 +1,5 @@
 import Foundation
+import GuardProtocol
 import Logging
 import Synchronization
 import ZeroMQ
@@ -250,7 +251,7 @@ public final class GuardServer: @unchecked Sendable {
     }
 
     /// Sends a reply made on the I/O thread and counts it.
-    private func reply(_ reply: Reply, envelope: [Data], on router: Socket, op: Operation?, model: String?) {
+    private func reply(_ reply: Reply, envelope: [Data], on router: Socket, op: RequestOperation?, model: String?) {
         metrics.countRequest(model: model, op: op, decision: nil, code: reply.code)
         if let code = reply.code {
             logger.debug("request refused", metadata: ["id": "\(reply.id)", "code": "\(code.rawValue)", "message": "\(reply.message ?? "")"])

@@ -8,10 +8,4 @@ public struct Perturbation: Sendable, Equatable {
         self.norm = norm
         self.frames = frames
     }
-
-    /// The box that contains each perturbed frame's ball: every coordinate moves by up to eps under any
-    /// p (a unit vector along one axis has l_1 = l_2 = l_inf norm 1), so the box is x +- eps, never narrower.
-    public func coordinateRadius(epsilon: Double, step: Int) -> Double {
-        frames.contains(step) ? epsilon : 0
-    }
 }

@@ -18,12 +18,6 @@ public struct LineBounds: Sendable, Equatable {
     public static func constant(low: Double, high: Double) -> LineBounds {
         LineBounds(lowerSlope: 0, lowerIntercept: low, upperSlope: 0, upperIntercept: high)
     }
-
-    /// Moves each line outward by `slack`, to absorb rounding in the computation of the lines.
-    func widened(by slack: Double) -> LineBounds {
-        LineBounds(lowerSlope: lowerSlope, lowerIntercept: lowerIntercept - slack,
-                   upperSlope: upperSlope, upperIntercept: upperIntercept + slack)
-    }
 }
 
 /// A plane `x * a + y * b + c` in the two inputs of a cross-nonlinearity.

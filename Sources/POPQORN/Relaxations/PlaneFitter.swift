@@ -44,10 +44,10 @@ public enum PlaneFitter {
         return Relaxation(lower: lower, upper: upper)
     }
 
-    /// The least-squares plane through f on a 4 x 4 grid spanning the box. On a tensor grid the x and y
+    /// The least-squares plane through f on a 3 x 3 grid spanning the box. On a tensor grid the x and y
     /// samples are uncorrelated, so each slope is a one-dimensional regression.
     static func leastSquaresPlane<F: BinaryOperator>(_ f: F.Type, on box: Box) -> Plane {
-        let n = 4
+        let n = 3
         let xs = (0..<n).map { box.xl + (box.xu - box.xl) * Double($0) / Double(n - 1) }
         let ys = (0..<n).map { box.yl + (box.yu - box.yl) * Double($0) / Double(n - 1) }
         let (mx, my) = box.centre

@@ -21,7 +21,7 @@ extension SShapedFunction {
     ///   above f instead (the tangent at u passes below (l, f(l))), and is tighter.
     /// The lower line follows from f(x) = 2 f(0) - f(-x). Both lines are widened by a few ulps at the end.
     public static func relax(lower l: Double, upper u: Double) -> LineBounds {
-        let choices = relaxations(lower: l, upper: u)
+        let choices = relaxations(lower: l, upper: u, alternatives: false)
         return LineBounds(lowerSlope: choices.lower[0].a, lowerIntercept: choices.lower[0].c,
                           upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
     }
@@ -31,6 +31,10 @@ extension SShapedFunction {
     /// beyond the one through the far end: the gap it leaves at that end only grows), and the constant
     /// range (f is increasing).
     public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
+        relaxations(lower: l, upper: u, alternatives: true)
+    }
+
+    private static func relaxations(lower l: Double, upper u: Double, alternatives: Bool) -> Relaxation {
         precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
         let (low, high) = range(lower: l, upper: u)
         // On a (near-)point interval the constant range loses nothing and avoids dividing by u - l.
@@ -40,19 +44,23 @@ extension SShapedFunction {
         }
         let f0 = value(0)
         let rounding = slack(low, high, l * derivative(l), u * derivative(u), f0)
-        let upper = upperLines(l, u).map { Plane(a: $0.slope, b: 0, c: $0.intercept + rounding) }
-        let lower = upperLines(-u, -l).map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
+        let upper = upperLines(l, u, alternatives: alternatives).map { Plane(a: $0.slope, b: 0, c: $0.intercept + rounding) }
+        let lower = upperLines(-u, -l, alternatives: alternatives).map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
+        guard alternatives else { return Relaxation(lower: lower, upper: upper) }
         return Relaxation(lower: lower + [Plane(a: 0, b: 0, c: low - rounding)],
                           upper: upper + [Plane(a: 0, b: 0, c: high + rounding)])
     }
 
-    /// Sound upper lines on [l, u], the tightest-by-area first (see the argument above).
-    private static func upperLines(_ l: Double, _ u: Double) -> [(slope: Double, intercept: Double)] {
+    /// Sound upper lines on [l, u], the tightest-by-area first (see the argument above); only that one
+    /// without `alternatives`.
+    private static func upperLines(_ l: Double, _ u: Double, alternatives: Bool) -> [(slope: Double, intercept: Double)] {
         let fl = value(l), fu = value(u)
         let chordSlope = (fu - fl) / (u - l)
         let chord = (slope: chordSlope, intercept: fl - chordSlope * l)
         if u <= 0 { return [chord] }
-        if l >= 0 { return [tangent(at: (l + u) / 2), tangent(at: l), tangent(at: u)] }
+        if l >= 0 {
+            return (alternatives ? [(l + u) / 2, l, u, (3 * l + u) / 4, (l + 3 * u) / 4] : [(l + u) / 2]).map(tangent(at:))
+        }
         // The tangent at d passes above (l, f(l)) iff gap(d) >= 0; gap is increasing on [0, inf).
         func gap(_ d: Double) -> Double { value(d) + derivative(d) * (l - d) - fl }
         if gap(u) <= 0 { return [chord] }
@@ -64,7 +72,7 @@ extension SShapedFunction {
         var line = tangent(at: above)
         let shortfall = fl - (line.slope * l + line.intercept)
         if shortfall > 0 { line.intercept += shortfall }
-        return [line, tangent(at: u)]
+        return alternatives ? [line, tangent(at: u), tangent(at: (above + u) / 2)] : [line]
     }
 
     private static func tangent(at d: Double) -> (slope: Double, intercept: Double) {

@@ -29,12 +29,4 @@ public struct Matrix: Sendable, Equatable {
         Matrix(rows: range.count, columns: columns,
                storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
-
-    public var transposed: Matrix {
-        var result = Matrix(zeros: columns, rows)
-        for r in 0..<rows {
-            for c in 0..<columns { result.storage[c * rows + r] = storage[r * columns + c] }
-        }
-        return result
-    }
 }

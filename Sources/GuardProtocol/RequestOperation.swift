@@ -1,5 +1,5 @@
 /// What a request asks for (`op`).
-public enum Operation: String, Sendable, Codable, CaseIterable {
+public enum RequestOperation: String, Sendable, Codable, CaseIterable {
     /// Run the model: label and logits.
     case predict
     /// Run the model and certify the prediction per the model's policy: prediction, certificate, decision.
