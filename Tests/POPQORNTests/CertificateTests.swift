@@ -78,6 +78,21 @@ struct CertificateTests {
         }
     }
 
+    @Test func deadlineStopsALongCheckPartWay() throws {
+        let model = SequenceClassifier.random(architecture: .lstm, inputSize: 3, hiddenSize: 12, numClasses: 3, seed: 6)
+        let certifier = Certifier(model: model)
+        let sequence = SequenceClassifier.randomSequence(length: 40, inputSize: 3, seed: 6)
+        let label = try model.predict(sequence).label
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stopped = try certifier.check(sequence, label: label, perturbation: Perturbation(norm: .l2), epsilon: 0.01,
+                                          deadline: start + .milliseconds(5))
+        #expect(!stopped.complete && !stopped.certified && stopped.marginLowerBounds.isEmpty)
+        // It stopped near the deadline, not after the whole computation.
+        let full = try certifier.check(sequence, label: label, perturbation: Perturbation(norm: .l2), epsilon: 0.01)
+        #expect(full.complete && full.backwardPasses > stopped.backwardPasses)
+    }
+
     @Test func badRequestsAreTypedErrors() throws {
         let model = SequenceClassifier.random(architecture: .rnn, inputSize: 3, hiddenSize: 4, numClasses: 3, seed: 1)
         let certifier = Certifier(model: model)

@@ -106,7 +106,8 @@ public struct RequestHandler: Sendable {
 
     /// Threshold mode: one bound pass at `accept_at_or_above`; only when that fails, a second at
     /// `refuse_below` to tell "fragile" from "refuse". A zero threshold needs no pass (any prediction
-    /// is certified at radius 0). The radius reported is the largest threshold that passed.
+    /// is certified at radius 0). The radius reported is the largest threshold that passed. Each pass
+    /// stops at the deadline, so a long input cannot hold a worker past its budget.
     private func thresholdCertificate(_ served: ServedModel, _ sequence: [[Double]], label: Int, _ perturbation: Perturbation,
                                       target: Int?, deadline: ContinuousClock.Instant?) throws
         -> (radius: Double, failedAt: Double?, complete: Bool, passes: Int) {
@@ -117,8 +118,10 @@ public struct RequestHandler: Sendable {
             if epsilon == 0 { return (0, failedAt, true, passes) }
             if passes > 0, let deadline, ContinuousClock.now >= deadline { return (0, failedAt, false, passes) }
             let check = try served.certifier.check(sequence, label: label, perturbation: perturbation,
-                                                   epsilon: epsilon, target: target)
+                                                   epsilon: epsilon, target: target, deadline: deadline)
             passes += 1
+            // The deadline stopped this pass before it proved anything.
+            if !check.complete { return (0, failedAt, false, passes) }
             if check.certified { return (epsilon, failedAt, true, passes) }
             failedAt = epsilon
         }

@@ -23,11 +23,13 @@ extension Certifier {
                          backwardPasses: passes, flops: flops, complete: complete)
         }
         guard low.g > 0 else { return RadiusSearch(radius: 0, failedAt: 0, boundComputations: 0, backwardPasses: 0, flops: 0, complete: true) }
-        func evaluate(_ eps: Double) -> Double {
-            let check = check(problem, epsilon: eps)
+        // g(eps), or nil when the deadline stopped the computation.
+        func evaluate(_ eps: Double) -> Double? {
+            let check = check(problem, epsilon: eps, deadline: deadline)
             computations += 1
             passes += check.backwardPasses
             flops += check.flops
+            guard check.complete else { return nil }
             return (check.marginLowerBounds.values.min() ?? 0) - Self.marginFloor
         }
         func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
@@ -36,8 +38,7 @@ extension Certifier {
         // meets zero, pushed 5% beyond it and kept within x1.2 to x4 of the last certified eps.
         var trial = initial
         while high == nil {
-            if outOfTime() { return result(complete: false) }
-            let g = evaluate(trial)
+            guard !outOfTime(), let g = evaluate(trial) else { return result(complete: false) }
             if g > 0 {
                 let previous = low
                 low = (trial, g)
@@ -61,7 +62,7 @@ extension Certifier {
             trial *= 1 + Double(lastMoved) * tolerance / 2
             let width = failed.eps - low.eps
             trial = min(max(trial, low.eps + 0.01 * width), failed.eps - 0.01 * width)
-            let g = evaluate(trial)
+            guard let g = evaluate(trial) else { return result(complete: false) }
             if g > 0 {
                 low = (trial, g)
                 weights = (1, lastMoved == 1 ? weights.high / 2 : 1)

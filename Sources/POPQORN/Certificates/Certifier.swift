@@ -51,9 +51,13 @@ public struct Certifier: Sendable {
                        rivals: target.map { [$0] } ?? (0..<classes).filter { $0 != label })
     }
 
-    func check(_ problem: Problem, epsilon: Double) -> ThresholdCheck {
+    func check(_ problem: Problem, epsilon: Double, deadline: ContinuousClock.Instant? = nil) -> ThresholdCheck {
         var engine = LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre, perturbed: problem.perturbed,
-                                       perturbation: problem.perturbation, epsilon: epsilon)
+                                       perturbation: problem.perturbation, epsilon: epsilon, deadline: deadline)
+        guard !engine.interrupted else {
+            return ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: engine.passes,
+                                  flops: engine.flops, complete: false)
+        }
         let classes = model.numClasses
         var rows = [Double](repeating: 0, count: problem.rivals.count * classes)
         for (r, j) in problem.rivals.enumerated() {
@@ -64,7 +68,8 @@ public struct Certifier: Sendable {
         var passes = engine.passes
         // Only the rows the default relaxations leave uncertified are worth optimizing.
         let open = margins.indices.filter { margins[$0] <= Self.marginFloor }
-        if marginIterations > 0 && !open.isEmpty {
+        let timeLeft = deadline.map { ContinuousClock.now < $0 } ?? true
+        if marginIterations > 0 && !open.isEmpty && timeLeft {
             let optimizer = MarginOptimizer(iterations: marginIterations, learningRate: 0.5)
             let tightened = optimizer.optimize(engine, node: problem.unrolled.logits,
                                                coefficients: open.flatMap { rows[($0 * classes)..<(($0 + 1) * classes)] },
@@ -74,13 +79,15 @@ public struct Certifier: Sendable {
         }
         return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
-                              backwardPasses: passes, flops: engine.flops)
+                              backwardPasses: passes, flops: engine.flops, complete: true)
     }
 
     /// Is `label` certified for every input within `epsilon` (per perturbed frame, in `perturbation.norm`)?
+    /// Past `deadline` the computation stops and the check comes back incomplete (and not certified).
     public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double,
-                      target: Int? = nil) throws -> ThresholdCheck {
+                      target: Int? = nil, deadline: ContinuousClock.Instant? = nil) throws -> ThresholdCheck {
         guard epsilon.isFinite && epsilon >= 0 else { throw CertifierError.badEpsilon(epsilon) }
-        return check(try problem(sequence, label: label, perturbation: perturbation, target: target), epsilon: epsilon)
+        return check(try problem(sequence, label: label, perturbation: perturbation, target: target), epsilon: epsilon,
+                     deadline: deadline)
     }
 }

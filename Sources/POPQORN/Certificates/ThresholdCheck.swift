@@ -8,4 +8,7 @@ public struct ThresholdCheck: Sendable, Equatable {
     public let backwardPasses: Int
     /// Floating-point operations of the passes' matrix products.
     public let flops: Int
+    /// False when the deadline stopped the bound computation: nothing is certified then, and the margin
+    /// bounds are empty.
+    public let complete: Bool
 }

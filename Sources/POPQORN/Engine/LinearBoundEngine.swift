@@ -22,8 +22,13 @@ struct LinearBoundEngine {
     private(set) var passes = 0
     /// Floating-point operations in the passes' matrix products, for the benchmark's GFLOP/s.
     private(set) var flops = 0
+    /// True when the deadline stopped the walk: the bounds are then incomplete and certify nothing.
+    private(set) var interrupted = false
 
-    init(graph: BoundGraph, centre: [[Double]], perturbed: [Bool], perturbation: Perturbation, epsilon: Double) {
+    /// Relaxes the whole graph, unless `deadline` passes first (checked between nodes, so a long
+    /// sequence cannot hold a worker past its budget).
+    init(graph: BoundGraph, centre: [[Double]], perturbed: [Bool], perturbation: Perturbation, epsilon: Double,
+         deadline: ContinuousClock.Instant? = nil) {
         self.graph = graph
         self.centre = centre
         self.perturbed = perturbed
@@ -34,7 +39,13 @@ struct LinearBoundEngine {
         relaxations = [[Relaxation]](repeating: [], count: graph.nodes.count)
         lower.reserveCapacity(graph.nodes.count)
         upper.reserveCapacity(graph.nodes.count)
-        for id in graph.nodes.indices { walk(id) }
+        for id in graph.nodes.indices {
+            if let deadline, ContinuousClock.now >= deadline {
+                interrupted = true
+                return
+            }
+            walk(id)
+        }
     }
 
     private mutating func walk(_ id: NodeID) {
