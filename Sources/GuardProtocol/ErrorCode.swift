@@ -39,3 +39,13 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     /// An unexpected failure inside the server (logged); the request may be retried.
     case `internal`
 }
+
+extension ErrorCode {
+    /// Decodes leniently: docs/protocol.md lets later servers add codes, and a client built against this
+    /// table must still read their replies, so a code it does not know reads as `internal` (the reply's
+    /// `message` still says what happened).
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = ErrorCode(rawValue: text) ?? .internal
+    }
+}

@@ -30,6 +30,12 @@ import Testing
         #expect(refused.id == .none && refused.status == .error && refused.code == .badJSON && refused.message == "nope")
     }
 
+    @Test func anUnknownErrorCodeStillDecodes() throws {
+        let frame = Data(#"{"v": 1, "id": "x", "status": "error", "code": "some_future_code", "message": "new"}"#.utf8)
+        let reply = try Reply(jsonFrame: frame)
+        #expect(reply.status == .error && reply.code == .internal && reply.message == "new")
+    }
+
     @Test func aHeaderWithoutIDDecodes() throws {
         let header = try JSONDecoder().decode(RequestHeader.self, from: Data(#"{"v": 1, "op": "health"}"#.utf8))
         #expect(header.id == .none && header.op == .health && header.certify == nil)
