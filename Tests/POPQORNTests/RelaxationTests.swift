@@ -32,11 +32,15 @@ struct UnaryRelaxationTests {
         var rng = SplitMix64(seed: 11)
         for (l, u) in testIntervals(count: 3000, seed: UInt64(operatorIndex)) {
             let lines = op.relax(lower: l, upper: u)
+            // The defaults and every candidate the margin optimizer may mix.
+            let choices = op.relaxations(lower: l, upper: u)
             for x in points(l, u, rng: &rng) {
                 let f = op.value(x)
                 let tolerance = 1e-13 * max(1, abs(x))
                 #expect(lines.lowerSlope * x + lines.lowerIntercept <= f + tolerance, "\(op.name) lower on [\(l), \(u)] at \(x)")
                 #expect(lines.upperSlope * x + lines.upperIntercept >= f - tolerance, "\(op.name) upper on [\(l), \(u)] at \(x)")
+                for line in choices.lower { #expect(line.a * x + line.c <= f + tolerance, "\(op.name) candidate lower on [\(l), \(u)]") }
+                for line in choices.upper { #expect(line.a * x + line.c >= f - tolerance, "\(op.name) candidate upper on [\(l), \(u)]") }
             }
         }
     }
@@ -100,16 +104,28 @@ struct PlaneRelaxationTests {
         }
     }
 
+    /// The default planes score at least as well as the McCormick envelopes they start from (which stay
+    /// among the candidates, verified offsets applied), and every candidate is sound.
     @Test(arguments: 0..<3)
-    func planesAreAtLeastAsTightAsMcCormick(operatorIndex: Int) {
+    func defaultPlanesScoreAtLeastAsWellAsMcCormick(operatorIndex: Int) {
         let op = Self.operators[operatorIndex]
+        var rng = SplitMix64(seed: 21)
         for box in testBoxes(count: 300, seed: UInt64(200 + operatorIndex)) {
-            let planes = op.relax(on: box)
-            let (x, y) = box.centre
+            let choices = op.relaxations(on: box)
             let (lower, upper) = op.candidatePlanes(on: box)
             let slack = 1e-9 * max(1, abs(box.yl), abs(box.yu))
-            for candidate in lower { #expect(planes.lower(x, y) >= candidate(x, y) - slack) }
-            for candidate in upper { #expect(planes.upper(x, y) <= candidate(x, y) + slack) }
+            for candidate in lower {
+                #expect(Relaxation.score(choices.lower[0], on: box, lower: true) >= Relaxation.score(candidate, on: box, lower: true) - slack)
+            }
+            for candidate in upper {
+                #expect(Relaxation.score(choices.upper[0], on: box, lower: false) >= Relaxation.score(candidate, on: box, lower: false) - slack)
+            }
+            for _ in 0..<40 {
+                let x = Double.random(in: box.xl...box.xu, using: &rng), y = Double.random(in: box.yl...box.yu, using: &rng)
+                let f = op.value(x, y), tolerance = 1e-12 * max(1, abs(x), abs(y))
+                for plane in choices.lower { #expect(plane(x, y) <= f + tolerance) }
+                for plane in choices.upper { #expect(plane(x, y) >= f - tolerance) }
+            }
         }
     }
 

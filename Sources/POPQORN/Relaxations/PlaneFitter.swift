@@ -1,15 +1,13 @@
 /// Builds sound planes for a cross-nonlinearity at a fixed cost per neuron: a few candidate planes, each
-/// moved by a verified offset until it is sound, ordered by the volume they enclose.
+/// moved by a verified offset until it is sound, ordered by `Relaxation.score`.
 ///
 /// Soundness does not depend on how a candidate was chosen: a lower candidate P becomes P + m with m a
 /// verified lower bound of min (f - P) over the box (`VerifiedMinimum`), so f >= P + m everywhere on the
 /// box; likewise for upper planes. The McCormick candidates are already sound and the offset can only
 /// raise them; the least-squares plane through a grid of f values is usually tighter after its shift.
-/// Among sound planes, the lower one with the largest value at the box centre encloses the least volume
-/// (the volume between f and a plane is linear in the plane's value at the centre): POPQORN's criterion,
-/// which picks the default; the others stay available to the margin optimizer.
+/// The best-scored plane is the default the passes use; the others stay available to the margin optimizer.
 public enum PlaneFitter {
-    /// The verified candidates and the constant range, each side sorted by enclosed volume (least first).
+    /// The verified candidates and the constant range, each side ordered by `Relaxation.score`.
     public static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box) -> Relaxation {
         let (low, high) = f.range(on: box)
         let scale = max(1, abs(low), abs(high))
@@ -23,7 +21,6 @@ public enum PlaneFitter {
         let (lowerCandidates, upperCandidates) = f.candidatePlanes(on: box)
         let fitted = leastSquaresPlane(f, on: box)
         let tolerance = 1e-7 * scale
-        let centre = box.centre
         // (candidate, already sound): a sound candidate is only ever moved towards f.
         var lower = [constantLower]
         for (candidate, sound) in lowerCandidates.map({ ($0, true) }) + [(fitted, false)] {
@@ -39,9 +36,7 @@ public enum PlaneFitter {
             plane.c -= (sound ? max(0, gap) : gap) - slack
             upper.append(plane)
         }
-        lower.sort { $0(centre.x, centre.y) > $1(centre.x, centre.y) }
-        upper.sort { $0(centre.x, centre.y) < $1(centre.x, centre.y) }
-        return Relaxation(lower: lower, upper: upper)
+        return Relaxation(lower: lower, upper: upper).ordered(on: box)
     }
 
     /// The least-squares plane through f on a 3 x 3 grid spanning the box. On a tensor grid the x and y

@@ -26,10 +26,10 @@ extension SShapedFunction {
                           upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
     }
 
-    /// The lines above, first, then other sound ones for the margin optimizer: tangents at the ends of
-    /// the range where every tangent is sound (a convex or concave piece, or, across 0, any tangent point
-    /// beyond the one through the far end: the gap it leaves at that end only grows), and the constant
-    /// range (f is increasing).
+    /// The lines above and other sound ones, ordered by `Relaxation.score` (the engine's default is the
+    /// first; the margin optimizer mixes them all): tangents at the ends and quarter points of a convex or
+    /// concave piece, across 0 any tangent point beyond the one through the far end (the gap it leaves at
+    /// that end only grows), and the constant range (f is increasing).
     public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
         relaxations(lower: l, upper: u, alternatives: true)
     }
@@ -48,7 +48,7 @@ extension SShapedFunction {
         let lower = upperLines(-u, -l, alternatives: alternatives).map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
         guard alternatives else { return Relaxation(lower: lower, upper: upper) }
         return Relaxation(lower: lower + [Plane(a: 0, b: 0, c: low - rounding)],
-                          upper: upper + [Plane(a: 0, b: 0, c: high + rounding)])
+                          upper: upper + [Plane(a: 0, b: 0, c: high + rounding)]).ordered(on: Box(xl: l, xu: u, yl: 0, yu: 0))
     }
 
     /// Sound upper lines on [l, u], the tightest-by-area first (see the argument above); only that one
