@@ -29,16 +29,19 @@ struct Certify: ParsableCommand {
     var attack = false
     @Flag(name: .long, help: "Skip the margin optimizer: POPQORN's fixed relaxations only (faster, looser).")
     var fast = false
+    @Flag(name: .long, help: "Optimize every intermediate bound too: a few percent tighter, many times slower (audits).")
+    var thorough = false
 
     func validate() throws {
         if threshold != nil && radius { throw ValidationError("give --threshold EPS or --radius, not both") }
+        if fast && thorough { throw ValidationError("give --fast or --thorough, not both") }
         if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be >= 0") }
         if !(tolerance > 0 && tolerance < 1) { throw ValidationError("--tolerance must lie in (0, 1)") }
     }
 
     func run() throws {
         let classifier = try model.load()
-        let certifier = Certifier(model: classifier, marginIterations: fast ? 0 : 20)
+        let certifier = Certifier(model: classifier, marginIterations: fast ? 0 : 20, intermediateIterations: thorough ? 10 : 0)
         var bar: ProgressBar?
         defer { bar?.finish() }
         try InputFile.forEach(in: input, { item in

@@ -71,6 +71,20 @@ struct CommandLineTests {
         #expect((report["bound_passes"] as? Int ?? 0) > 1)
     }
 
+    @Test func fastDefaultAndThoroughAreOrderedByTightness() throws {
+        func radius(_ mode: [String]) throws -> Double {
+            let run = try rnnguard(["certify", "--model", "examples/models/digits-rnn-tanh", "--input", "examples/inputs/digits-lstm.json",
+                                    "--norm", "2", "--radius"] + mode)
+            #expect(run.status == 0)
+            return try #require(run.jsonLines.first?["radius"] as? Double)
+        }
+        let fast = try radius(["--fast"]), tight = try radius([]), thorough = try radius(["--thorough"])
+        // Each search stops within 1e-3 of its own radius.
+        #expect(tight >= fast * 0.998 && thorough >= tight * 0.998)
+        #expect(try rnnguard(["certify", "--model", "examples/models/digits-gru", "--input", "examples/inputs/digits-lstm.json",
+                              "--fast", "--thorough"]).status != 0)
+    }
+
     @Test func thresholdAndSensitivity() throws {
         let run = try rnnguard(["certify", "--model", "examples/models/digits-rnn-tanh", "--input", "examples/inputs/digits-lstm.json",
                                 "--norm", "2", "--threshold", "0.001", "--sensitivity", "--frames", "2:4"])

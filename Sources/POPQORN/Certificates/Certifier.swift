@@ -17,11 +17,15 @@ public struct Certifier: Sendable {
     /// Iterations of the margin optimizer (`MarginOptimizer`) when the default relaxations leave some
     /// margin bound non-positive; 0 turns it off (POPQORN's fixed relaxations only).
     public var marginIterations: Int
+    /// Optimizer iterations on every intermediate bound as well (alpha-CROWN on the intermediate
+    /// layers): a few percent larger radii for many times the cost, for audits; 0 by default.
+    public var intermediateIterations: Int
 
-    public init(model: SequenceClassifier, marginIterations: Int = 20) {
+    public init(model: SequenceClassifier, marginIterations: Int = 20, intermediateIterations: Int = 0) {
         self.model = model
         self.cells = model.layers.map(\.unrolling)
         self.marginIterations = marginIterations
+        self.intermediateIterations = intermediateIterations
     }
 
     /// Everything about one input that does not depend on eps, prepared once per search.
@@ -53,7 +57,8 @@ public struct Certifier: Sendable {
 
     func check(_ problem: Problem, epsilon: Double, deadline: ContinuousClock.Instant? = nil) -> ThresholdCheck {
         var engine = LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre, perturbed: problem.perturbed,
-                                       perturbation: problem.perturbation, epsilon: epsilon, deadline: deadline)
+                                       perturbation: problem.perturbation, epsilon: epsilon,
+                                       intermediateIterations: intermediateIterations, deadline: deadline)
         guard !engine.interrupted else {
             return ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: engine.passes,
                                   flops: engine.flops, complete: false)
