@@ -69,3 +69,14 @@ public struct BoundGraph: Sendable {
         return nodes.count - 1
     }
 }
+
+extension BoundGraph.Operation {
+    /// The inputs of a nonlinearity: (source, nil) for a one-input operator, (x, y) for a cross one.
+    var nonlinearOperands: (NodeID, NodeID?) {
+        switch self {
+        case .unary(_, let source): return (source, nil)
+        case let .binary(_, x, y): return (x, y)
+        default: preconditionFailure("only nonlinear nodes have operands to relax")
+        }
+    }
+}

@@ -235,30 +235,13 @@ struct LinearBoundEngine {
                         add(c, to: term.node)
                     }
                 }
-            case .unary(_, let source):
-                let relaxation = relaxations[id]
-                var next = take(source)
-                c.withUnsafeBufferPointer { c in
-                    next.withUnsafeMutableBufferPointer { next in
-                        relaxation.withUnsafeBufferPointer { relaxation in
-                            for r in 0..<rows {
-                                var shift = 0.0
-                                for k in 0..<n where c[r * n + k] != 0 {
-                                    let a = c[r * n + k]
-                                    let line = a >= 0 ? relaxation[k].lower[0] : relaxation[k].upper[0]
-                                    next[r * n + k] += a * line.a
-                                    shift += a * line.c
-                                }
-                                offset[r] += shift
-                            }
-                        }
-                    }
-                }
-                coefficients[source] = next
-            case let .binary(_, x, y):
+            case .unary, .binary:
+                // A one-input relaxation is a plane with b = 0 and no second operand.
+                let (x, second) = graph.nodes[id].operation.nonlinearOperands
+                let y = second == x ? nil : second
                 let relaxation = relaxations[id]
                 var nextX = take(x)
-                var nextY = x == y ? [] : take(y)
+                var nextY = y.map(take) ?? []
                 c.withUnsafeBufferPointer { c in
                     nextX.withUnsafeMutableBufferPointer { nextX in
                         nextY.withUnsafeMutableBufferPointer { nextY in
@@ -269,7 +252,7 @@ struct LinearBoundEngine {
                                         let a = c[r * n + k]
                                         let plane = a >= 0 ? relaxation[k].lower[0] : relaxation[k].upper[0]
                                         nextX[r * n + k] += a * plane.a
-                                        if x == y { nextX[r * n + k] += a * plane.b } else { nextY[r * n + k] += a * plane.b }
+                                        if y == nil { nextX[r * n + k] += a * plane.b } else { nextY[r * n + k] += a * plane.b }
                                         shift += a * plane.c
                                     }
                                     offset[r] += shift
@@ -279,7 +262,7 @@ struct LinearBoundEngine {
                     }
                 }
                 coefficients[x] = nextX
-                if x != y { coefficients[y] = nextY }
+                if let y { coefficients[y] = nextY }
             }
         }
         return offset

@@ -60,7 +60,7 @@ struct MarginOptimizer {
             for id in 0...objectiveNode {
                 guard var sides = logits[id], let used = usage[id], let c = stored[id] else { continue }
                 let n = graph.nodes[id].size
-                let (x, y) = Self.operands(graph.nodes[id].operation)
+                let (x, y) = graph.nodes[id].operation.nonlinearOperands
                 let gradientX = adjoints[x]!, gradientY = y.map { adjoints[$0]! }
                 var lowerGradient = [Double](repeating: 0, count: sides.lower.values.count)
                 var upperGradient = [Double](repeating: 0, count: sides.upper.values.count)
@@ -94,14 +94,6 @@ struct MarginOptimizer {
             }
         }
         return best
-    }
-
-    private static func operands(_ operation: BoundGraph.Operation) -> (NodeID, NodeID?) {
-        switch operation {
-        case .unary(_, let source): return (source, nil)
-        case let .binary(_, x, y): return (x, y)
-        default: preconditionFailure("only nonlinear nodes have mixtures")
-        }
     }
 
     private static func adamAscent(_ logits: inout Logits, _ gradient: [Double], step: Int, rate: Double) {
@@ -160,7 +152,7 @@ struct MarginOptimizer {
                     }
                 }
             case .unary, .binary:
-                let (x, y) = Self.operands(graph.nodes[id].operation)
+                let (x, y) = graph.nodes[id].operation.nonlinearOperands
                 let used = mix(engine.relaxations[id], logits[id]!, coefficients: c, rows: rows)
                 usage[id] = used
                 accumulate(x) { bx in
@@ -263,7 +255,7 @@ struct MarginOptimizer {
                     }
                 }
             case .unary, .binary:
-                let (x, y) = Self.operands(graph.nodes[id].operation)
+                let (x, y) = graph.nodes[id].operation.nonlinearOperands
                 let planes = usage[id]!.planes
                 let gx = adjoints[x] ?? [Double](repeating: 0, count: rows * n)
                 let gy = y.map { adjoints[$0] ?? [Double](repeating: 0, count: rows * n) }
