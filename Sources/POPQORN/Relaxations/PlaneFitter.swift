@@ -11,8 +11,14 @@ public enum PlaneFitter {
     public static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box) -> Relaxation {
         let (low, high) = f.range(on: box)
         let scale = max(1, abs(low), abs(high))
-        let slack = 16 * Double.ulpOfOne * scale * max(1, abs(box.xl), abs(box.xu), abs(box.yl), abs(box.yu))
-        let constantLower = Plane(a: 0, b: 0, c: low - slack), constantUpper = Plane(a: 0, b: 0, c: high + slack)
+        // Rounding allowance of a plane: evaluating it (and f - P in the offsets) loses a few ulps of its
+        // largest term, which for a steep plane on a thin box can be far larger than f itself.
+        let (reachX, reachY) = (max(abs(box.xl), abs(box.xu)), max(abs(box.yl), abs(box.yu)))
+        func slack(_ plane: Plane) -> Double {
+            16 * Double.ulpOfOne * (scale * max(1, reachX, reachY) + abs(plane.a) * reachX + abs(plane.b) * reachY + abs(plane.c))
+        }
+        let constantLower = Plane(a: 0, b: 0, c: low - slack(Plane(a: 0, b: 0, c: low))),
+            constantUpper = Plane(a: 0, b: 0, c: high + slack(Plane(a: 0, b: 0, c: high)))
         let widthX = box.xu - box.xl, widthY = box.yu - box.yl
         // A point box (an unperturbed or saturated neuron): the constant range is exact.
         if widthX <= 1e-12 * max(1, abs(box.xl)) && widthY <= 1e-12 * max(1, abs(box.yl)) {
@@ -26,14 +32,14 @@ public enum PlaneFitter {
         for (candidate, sound) in lowerCandidates.map({ ($0, true) }) + [(fitted, false)] {
             var plane = candidate
             let gap = VerifiedMinimum.of(f, minus: candidate, sign: 1, on: box, tolerance: tolerance)
-            plane.c += (sound ? max(0, gap) : gap) - slack
+            plane.c += (sound ? max(0, gap) : gap) - slack(plane)
             lower.append(plane)
         }
         var upper = [constantUpper]
         for (candidate, sound) in upperCandidates.map({ ($0, true) }) + [(fitted, false)] {
             var plane = candidate
             let gap = VerifiedMinimum.of(f, minus: candidate, sign: -1, on: box, tolerance: tolerance)
-            plane.c -= (sound ? max(0, gap) : gap) - slack
+            plane.c -= (sound ? max(0, gap) : gap) - slack(plane)
             upper.append(plane)
         }
         return Relaxation(lower: lower, upper: upper).ordered(on: box)
