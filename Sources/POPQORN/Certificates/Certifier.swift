@@ -76,11 +76,11 @@ public struct Certifier: Sendable {
         let timeLeft = deadline.map { ContinuousClock.now < $0 } ?? true
         if marginIterations > 0 && !open.isEmpty && timeLeft {
             let optimizer = MarginOptimizer(iterations: marginIterations, learningRate: 0.5)
-            let tightened = optimizer.optimize(engine, node: problem.unrolled.logits,
-                                               coefficients: open.flatMap { rows[($0 * classes)..<(($0 + 1) * classes)] },
-                                               rows: open.count, initial: open.map { margins[$0] }, target: Self.marginFloor)
+            let (tightened, optimizerPasses) = optimizer.optimize(
+                engine, node: problem.unrolled.logits, coefficients: open.flatMap { rows[($0 * classes)..<(($0 + 1) * classes)] },
+                rows: open.count, initial: open.map { margins[$0] }, target: Self.marginFloor)
             for (row, margin) in zip(open, tightened) { margins[row] = margin }
-            passes += marginIterations
+            passes += optimizerPasses
         }
         return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),

@@ -156,8 +156,8 @@ struct LinearBoundEngine {
 
     /// Tightens a batch's bounds node by node with the margin optimizer: each neuron's lower and upper
     /// bound is its own row with its own relaxation mixtures (alpha-CROWN on intermediate bounds). Every
-    /// iterate is sound, so the bounds only tighten; the cost is about `intermediateIterations` passes more.
-    private func optimize(_ bounds: inout [Double], of waiting: [NodeID], half: Int) {
+    /// iterate is sound, so the bounds only tighten; the cost is `intermediateIterations` passes more per node, counted in `passes`.
+    private mutating func optimize(_ bounds: inout [Double], of waiting: [NodeID], half: Int) {
         let optimizer = MarginOptimizer(iterations: intermediateIterations, learningRate: 0.5)
         var offset = 0
         for node in waiting {
@@ -168,7 +168,9 @@ struct LinearBoundEngine {
                 rows[(n + k) * n + k] = -1
             }
             let initial = Array(bounds[offset..<(offset + n)]) + Array(bounds[(half + offset)..<(half + offset + n)])
-            let tightened = optimizer.optimize(self, node: node, coefficients: rows, rows: 2 * n, initial: initial, target: .infinity)
+            let (tightened, optimizerPasses) = optimizer.optimize(self, node: node, coefficients: rows, rows: 2 * n,
+                                                                  initial: initial, target: .infinity)
+            passes += optimizerPasses
             for k in 0..<n {
                 bounds[offset + k] = tightened[k]
                 bounds[half + offset + k] = tightened[n + k]

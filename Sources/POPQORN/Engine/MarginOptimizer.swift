@@ -41,9 +41,10 @@ struct MarginOptimizer {
     }
 
     /// The best lower bound found for each row of `rows x size(node)` coefficients on `node`, starting
-    /// from `initial` (the default relaxations' bounds). Stops early once every row exceeds `target`.
+    /// from `initial` (the default relaxations' bounds), and the weighted backward passes it ran. Stops
+    /// early once every row exceeds `target`.
     func optimize(_ engine: LinearBoundEngine, node objectiveNode: NodeID, coefficients objective: [Double],
-                  rows: Int, initial: [Double], target: Double) -> [Double] {
+                  rows: Int, initial: [Double], target: Double) -> (bounds: [Double], passes: Int) {
         let graph = engine.graph
         var logits = [(lower: Logits, upper: Logits)?](repeating: nil, count: objectiveNode + 1)
         for id in 0...objectiveNode where !engine.relaxations[id].isEmpty && engine.perturbed[id] {
@@ -52,8 +53,10 @@ struct MarginOptimizer {
                           Logits(rows: rows, size: choices.count, count: choices.map(\.upper.count).max()!))
         }
         var best = initial
+        var passes = 0
         for iteration in 1...iterations {
             let (bounds, stored, usage) = backward(engine, logits, node: objectiveNode, coefficients: objective, rows: rows)
+            passes += 1
             for r in 0..<rows { best[r] = max(best[r], bounds[r]) }
             if best.allSatisfy({ $0 > target }) || iteration == iterations { break }
             let adjoints = adjoint(engine, usage: usage, stored: stored, top: objectiveNode, rows: rows)
@@ -93,7 +96,7 @@ struct MarginOptimizer {
                 logits[id] = sides
             }
         }
-        return best
+        return (best, passes)
     }
 
     private static func adamAscent(_ logits: inout Logits, _ gradient: [Double], step: Int, rate: Double) {
