@@ -48,6 +48,23 @@ struct CertificateTests {
         }
     }
 
+    /// The fast (fixed relaxations) and thorough (optimized intermediate bounds) paths are attacked too.
+    @Test(arguments: [0, 1, 3, 5])
+    func fastAndThoroughRadiiAreSound(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(41)
+        let sequence = SequenceClassifier.randomSequence(length: 3, inputSize: 3, seed: 42)
+        let label = try model.predict(sequence).label
+        for perturbation in [Perturbation(norm: .l2), Perturbation(norm: .l1), Perturbation(norm: .linf, frames: .step(1))] {
+            let fast = try Certifier(model: model, marginIterations: 0).radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2)
+            let thorough = try Certifier(model: model, intermediateIterations: 3).radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2)
+            #expect(thorough.radius >= fast.radius * 0.98)
+            for search in [fast, thorough] {
+                expectNoCounterexample(model, sequence, label: label, perturbation, radius: search.radius,
+                                       context: "\(randomModelSpecs[modelIndex].name) \(perturbation)")
+            }
+        }
+    }
+
     @Test func targetedRadiusIsAtLeastTheUntargetedOne() throws {
         let model = SequenceClassifier.random(architecture: .lstm, inputSize: 3, hiddenSize: 5, numClasses: 4, seed: 4)
         let certifier = Certifier(model: model)
