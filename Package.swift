@@ -1,12 +1,6 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-// Numeric kernels are hot loops; release builds drop bounds checks and target the AVX2/FMA machines
-// rnnguard is deployed on (see docs/architecture.md). Debug builds keep every check for the tests.
-let numericFlags: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release))
-]
-
 let package = Package(
     name: "rnnguard",
     platforms: [.macOS(.v14)],
@@ -14,6 +8,8 @@ let package = Package(
         .executable(name: "rnnguard", targets: ["rnnguard"]),
         .library(name: "SequenceModels", targets: ["SequenceModels"]),
         .library(name: "POPQORN", targets: ["POPQORN"]),
+        .library(name: "GuardProtocol", targets: ["GuardProtocol"]),
+        .library(name: "GuardClient", targets: ["GuardClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,9 +22,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
-        .target(name: "SequenceModels", exclude: ["README.md"], swiftSettings: numericFlags),
-        .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], exclude: ["README.md"],
-                swiftSettings: numericFlags),
+        .target(name: "SequenceModels", exclude: ["README.md"]),
+        .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], exclude: ["README.md"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], exclude: ["README.md"]),
         .target(name: "GuardProtocol", exclude: ["README.md"]),
         .target(name: "GuardService", dependencies: [

@@ -34,8 +34,7 @@ struct PropagationTests {
             for perturbation in perturbationSpecs {
                 for epsilon in [0.02, 0.3, 2.0] {
                     let problem = try certifier.problem(sequence, label: label, perturbation: perturbation, target: nil)
-                    let engine = LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre,
-                                                   perturbed: problem.perturbed, perturbation: perturbation, epsilon: epsilon)
+                    let engine = LinearBoundEngine(problem: problem, epsilon: epsilon)
                     var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: epsilon, seed: seed)
                     for k in 0..<60 {
                         let point = k % 2 == 0 ? sampler.boundaryPoint() : sampler.interiorPoint()
@@ -124,8 +123,7 @@ struct IntermediateOptimizationTests {
         for perturbation in [Perturbation(norm: .l2), Perturbation(norm: .l1, frames: .window(1, 2)), Perturbation(norm: .linf)] {
             let problem = try certifier.problem(sequence, label: label, perturbation: perturbation, target: nil)
             func engine(_ iterations: Int) -> LinearBoundEngine {
-                LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre, perturbed: problem.perturbed,
-                                  perturbation: perturbation, epsilon: 0.3, intermediateIterations: iterations)
+                LinearBoundEngine(problem: problem, epsilon: 0.3, intermediateIterations: iterations)
             }
             let plain = engine(0), optimized = engine(4)
             // Tighter boxes change later relaxations, so a single neuron may come out a little wider;

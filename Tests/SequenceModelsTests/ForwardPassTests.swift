@@ -51,9 +51,11 @@ struct ForwardPassTests {
     @Test func traceExposesEveryStep() throws {
         let model = SequenceClassifier.random(architecture: .lstm, inputSize: 3, hiddenSize: 4, numLayers: 2, numClasses: 2, seed: 1)
         let trace = model.trace(SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 2))
-        #expect(trace.layers.count == 2 && trace.layers.allSatisfy { $0.count == 5 })
-        #expect(trace.layers[1][4].state.cell.count == 4)
-        #expect(model.head(trace.finalHidden) == trace.logits)
+        #expect(trace.topOutputs.count == 5 && trace.topOutputs.allSatisfy { $0.count == 4 })
+        // The logits are the head applied to the top layer's last output.
+        var logits = model.head.bias
+        model.head.weight.multiply(trace.topOutputs[4], addingTo: &logits)
+        #expect(logits == trace.logits)
     }
 }
 

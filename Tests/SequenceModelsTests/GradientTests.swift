@@ -40,11 +40,12 @@ struct GradientTests {
         }
     }
 
-    /// The smallest |pre-activation| of any RNN unit at any layer and step (infinity for gated cells).
+    /// The smallest |pre-activation| of any ReLU in the unrolled graph (infinity for gated cells).
     static func smallestPreactivation(_ model: SequenceClassifier, _ input: [[Double]]) -> Double {
-        guard model.layers[0].kind == .rnn(.relu) else { return .infinity }
-        return model.trace(input).layers.joined()
-            .flatMap { record in zip(record.inputProjection, record.hiddenProjection).map { abs($0 + $1) } }
+        let trace = model.trace(input)
+        return trace.unrolled.graph.nodes
+            .compactMap { ($0.operation as? UnaryOperation).flatMap { $0.function == ReLU.self ? $0.source : nil } }
+            .flatMap { trace.values[$0].map(abs) }
             .min() ?? .infinity
     }
 

@@ -9,7 +9,6 @@ import SequenceModels
 /// rounding a bound computation can accumulate, to count as positive.
 public struct Certifier: Sendable {
     public let model: SequenceClassifier
-    private let cells: [any CellUnrolling]
 
     /// The smallest margin lower bound that certifies.
     public static let marginFloor = 1e-8
@@ -23,7 +22,6 @@ public struct Certifier: Sendable {
 
     public init(model: SequenceClassifier, marginIterations: Int = 20, intermediateIterations: Int = 0) {
         self.model = model
-        self.cells = model.layers.map(\.unrolling)
         self.marginIterations = marginIterations
         self.intermediateIterations = intermediateIterations
     }
@@ -31,6 +29,8 @@ public struct Certifier: Sendable {
     /// Everything about one input that does not depend on eps, prepared once per search.
     struct Problem {
         let unrolled: UnrolledClassifier
+        /// Each node's operation with its bound verbs.
+        let operations: [any BoundedOperation]
         let centre: [[Double]]
         let perturbed: [Bool]
         let perturbation: Perturbation
@@ -48,17 +48,17 @@ public struct Certifier: Sendable {
         if let last = perturbation.frames.lastStep, last >= sequence.count {
             throw CertifierError.framesOutOfRange(selection: perturbation.frames.description, length: sequence.count)
         }
-        let unrolled = model.unrolled(length: sequence.count, cells: cells)
-        return Problem(unrolled: unrolled, centre: unrolled.graph.evaluate(sequence),
+        let unrolled = model.unrolled(length: sequence.count)
+        return Problem(unrolled: unrolled, operations: try unrolled.graph.boundedOperations(),
+                       centre: unrolled.graph.evaluate(sequence),
                        perturbed: unrolled.graph.perturbedNodes(perturbation.frames.contains),
                        perturbation: perturbation, label: label,
                        rivals: target.map { [$0] } ?? (0..<classes).filter { $0 != label })
     }
 
     func check(_ problem: Problem, epsilon: Double, deadline: ContinuousClock.Instant? = nil) -> ThresholdCheck {
-        var engine = LinearBoundEngine(graph: problem.unrolled.graph, centre: problem.centre, perturbed: problem.perturbed,
-                                       perturbation: problem.perturbation, epsilon: epsilon,
-                                       intermediateIterations: intermediateIterations, deadline: deadline)
+        var engine = LinearBoundEngine(problem: problem, epsilon: epsilon, intermediateIterations: intermediateIterations,
+                                       deadline: deadline)
         guard !engine.interrupted else {
             return ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: engine.passes,
                                   flops: engine.flops, complete: false)
@@ -70,21 +70,19 @@ public struct Certifier: Sendable {
             rows[r * classes + j] = -1
         }
         var margins = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
-        var passes = engine.passes
         // Only the rows the default relaxations leave uncertified are worth optimizing.
         let open = margins.indices.filter { margins[$0] <= Self.marginFloor }
         let timeLeft = deadline.map { ContinuousClock.now < $0 } ?? true
         if marginIterations > 0 && !open.isEmpty && timeLeft {
             let optimizer = MarginOptimizer(iterations: marginIterations, learningRate: 0.5)
-            let (tightened, optimizerPasses) = optimizer.optimize(
-                engine, node: problem.unrolled.logits, coefficients: open.flatMap { rows[($0 * classes)..<(($0 + 1) * classes)] },
+            let tightened = optimizer.optimize(
+                &engine, node: problem.unrolled.logits, coefficients: open.flatMap { rows[($0 * classes)..<(($0 + 1) * classes)] },
                 rows: open.count, initial: open.map { margins[$0] }, target: Self.marginFloor)
             for (row, margin) in zip(open, tightened) { margins[row] = margin }
-            passes += optimizerPasses
         }
         return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
-                              backwardPasses: passes, flops: engine.flops, complete: true)
+                              backwardPasses: engine.passes, flops: engine.flops, complete: true)
     }
 
     /// Is `label` certified for every input within `epsilon` (per perturbed frame, in `perturbation.norm`)?

@@ -10,7 +10,8 @@ public enum GEMMThroughput {
         var rates: [Double] = []
         for _ in 0..<repeats {
             let start = clock.now
-            GEMM.accumulate(&c, a, b, m: n, n: n, k: n)
+            var flops = 0
+            GEMM.accumulate(&c, a, b, m: n, n: n, k: n, flops: &flops)
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             rates.append(2 * Double(n * n * n) / seconds / 1e9)

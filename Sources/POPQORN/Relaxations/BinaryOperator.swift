@@ -1,8 +1,11 @@
+import SequenceModels
+
 /// A cross-nonlinearity f(x, y) the bound engine relaxes by two planes on a box. Each conforming type is
 /// one file in `Operators/`; the plane construction itself is shared (`PlaneFitter`).
-public protocol BinaryOperator: Sendable {
-    static var name: String { get }
-    static func value(_ x: Double, _ y: Double) -> Double
+///
+/// Requirement: f is monotone in each argument when the other is fixed, unless the type overrides
+/// `range` (the default reads the range off the box's corners). `RelaxationTests` checks every operator.
+public protocol BinaryOperator: PairwiseFunction {
     /// Enclosures of df/dx and df/dy over a box: what makes the plane offsets verifiable.
     static func partials(on box: Box) -> (dx: Interval, dy: Interval)
     /// Planes that are sound by construction (McCormick envelopes through 1D relaxations): the fitter
@@ -32,8 +35,7 @@ extension BinaryOperator {
 
     public static func relaxations(on box: Box) -> Relaxation { PlaneFitter.relaxations(Self.self, on: box) }
 
-    /// Every operator here is monotone in each argument when the other is fixed, so its extremes on a
-    /// box are at corners.
+    /// The corners' extremes: the range of a function monotone in each argument.
     public static func range(on box: Box) -> (Double, Double) {
         let corners = [value(box.xl, box.yl), value(box.xl, box.yu), value(box.xu, box.yl), value(box.xu, box.yu)]
         return (corners.min()!, corners.max()!)

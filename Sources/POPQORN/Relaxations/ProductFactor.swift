@@ -19,30 +19,3 @@ extension SShapedFunction {
         return Interval(derivative(farthest), derivative(nearest))
     }
 }
-
-extension Tanh: ProductFactor {
-    public static var isLinear: Bool { false }
-
-    /// 1 - tanh(x)^2 = q for 0 < q <= 1 at x = +-atanh(sqrt(1 - q)).
-    public static func points(withDerivative q: Double) -> [Double] {
-        guard q > 0 && q <= 1 else { return [] }
-        let t = (1 - q).squareRoot()
-        guard t < 1 else { return [] }
-        let x = atanh(t)
-        return x == 0 ? [0] : [x, -x]
-    }
-}
-
-extension Sigmoid: ProductFactor {
-    public static var isLinear: Bool { false }
-
-    /// s (1 - s) = q for 0 < q <= 1/4 at s = (1 +- sqrt(1 - 4q)) / 2, x = log(s / (1 - s)).
-    public static func points(withDerivative q: Double) -> [Double] {
-        guard q > 0 && q <= 0.25 else { return [] }
-        let root = max(0, 1 - 4 * q).squareRoot()
-        let s = (1 + root) / 2
-        guard s < 1 else { return [] }
-        let x = log(s / (1 - s))
-        return x == 0 ? [0] : [x, -x]
-    }
-}

@@ -1,11 +1,10 @@
 import Foundation
+import SequenceModels
 
 /// A smooth increasing function that is convex on (-inf, 0], concave on [0, inf) and point-symmetric
 /// about (0, f(0)): f(-x) = 2 f(0) - f(x). tanh and the logistic sigmoid are both of this shape, and
 /// share one relaxation.
-protocol SShapedFunction: UnaryOperator {
-    static func derivative(_ x: Double) -> Double
-}
+protocol SShapedFunction: UnaryOperator {}
 
 extension SShapedFunction {
     /// Lines on [l, u], tangents and chords as in CROWN, written once for the upper line; the lower line is

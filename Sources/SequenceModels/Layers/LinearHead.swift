@@ -1,4 +1,4 @@
-/// The classifier head `y = W h_T + b` on the top layer's last hidden state.
+/// The classifier head `y = W h_T + b` on the top layer's last output.
 public struct LinearHead: Sendable {
     public let weight: Matrix
     public let bias: [Double]
@@ -8,9 +8,8 @@ public struct LinearHead: Sendable {
         self.bias = bias ?? [Double](repeating: 0, count: weight.rows)
     }
 
-    public func callAsFunction(_ hidden: [Double]) -> [Double] {
-        var logits = weight.times(hidden)
-        for k in 0..<logits.count { logits[k] += bias[k] }
-        return logits
+    /// Appends the head on the top layer's per-step `outputs` and returns the logits node.
+    func append(to graph: inout ComputationGraph, outputs: [NodeID]) -> NodeID {
+        graph.affine([(outputs[outputs.count - 1], .dense(weight))], bias: bias)
     }
 }

@@ -1,9 +1,10 @@
-/// Everything the forward pass computed for one sequence: each layer's step records and the logits.
-/// `layers[l][t]` is layer l at step t; layer l's input at step t is layer l-1's hidden state there.
+/// Everything the forward pass computed for one sequence: the unrolled graph and every node's value.
 public struct ForwardTrace: Sendable {
-    public let layers: [[StepRecord]]
-    public let logits: [Double]
+    public let unrolled: UnrolledClassifier
+    /// `values[id]` is node `id`'s value.
+    public let values: [[Double]]
 
-    /// The top layer's last hidden state, the head's input.
-    public var finalHidden: [Double] { layers[layers.count - 1][layers[0].count - 1].state.hidden }
+    public var logits: [Double] { values[unrolled.logits] }
+    /// The top layer's output at every step, the head's input.
+    public var topOutputs: [[Double]] { unrolled.topOutputs.map { values[$0] } }
 }

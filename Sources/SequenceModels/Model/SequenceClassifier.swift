@@ -8,6 +8,8 @@ public struct SequenceClassifier: Sendable {
     public let vocabulary: Vocabulary?
     public let layers: [RecurrentLayer]
     public let head: LinearHead
+    /// Each layer's step equations, built once from its weights.
+    let cells: [any RecurrentCell]
 
     public init(manifest: ModelManifest, embedding: Embedding?, vocabulary: Vocabulary?,
                 layers: [RecurrentLayer], head: LinearHead) {
@@ -16,6 +18,7 @@ public struct SequenceClassifier: Sendable {
         self.vocabulary = vocabulary
         self.layers = layers
         self.head = head
+        self.cells = layers.map(\.cell)
     }
 
     public var inputSize: Int { manifest.inputSize }
@@ -47,23 +50,27 @@ public struct SequenceClassifier: Sendable {
         }
     }
 
-    /// Runs every layer over a validated sequence and keeps every intermediate value.
+    /// Runs the model over a validated sequence and keeps every node's value.
     public func trace(_ sequence: [[Double]]) -> ForwardTrace {
-        var inputs = sequence
-        var records: [[StepRecord]] = []
-        for layer in layers {
-            var state = CellState.zero(for: layer)
-            var layerRecords: [StepRecord] = []
-            layerRecords.reserveCapacity(inputs.count)
-            for x in inputs {
-                let record = layer.step(x, from: state)
-                state = record.state
-                layerRecords.append(record)
-            }
-            records.append(layerRecords)
-            inputs = layerRecords.map(\.state.hidden)
-        }
-        return ForwardTrace(layers: records, logits: head(inputs[inputs.count - 1]))
+        let unrolled = unrolled(length: sequence.count)
+        return ForwardTrace(unrolled: unrolled, values: unrolled.graph.evaluate(sequence))
+    }
+
+    /// The gradient of `sum_k outputWeights[k] * logits[k]` with respect to every input feature
+    /// (T x input_size) at the input whose trace is `trace`, by reverse-mode differentiation through the
+    /// same graph the forward pass evaluated. With `outputWeights = e_j - e_c` it is the gradient of the
+    /// margin y_j - y_c that a misclassification attack climbs.
+    public func backpropagate(_ trace: ForwardTrace, outputWeights: [Double]) -> [[Double]] {
+        precondition(outputWeights.count == numClasses, "\(outputWeights.count) output weights for \(numClasses) classes")
+        return trace.unrolled.graph.gradient(of: trace.unrolled.logits, weights: outputWeights, values: trace.values,
+                                             steps: trace.unrolled.length, width: inputSize)
+    }
+
+    /// The value of `sum_k outputWeights[k] * logits[k]` at `sequence` and its input gradient.
+    public func gradient(_ sequence: [[Double]], outputWeights: [Double]) -> (value: Double, gradient: [[Double]]) {
+        let trace = trace(sequence)
+        let value = zip(outputWeights, trace.logits).reduce(0) { $0 + $1.0 * $1.1 }
+        return (value, backpropagate(trace, outputWeights: outputWeights))
     }
 
     /// The logits for a feature sequence.

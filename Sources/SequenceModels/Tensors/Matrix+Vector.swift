@@ -1,20 +1,29 @@
-/// Matrix-vector products used by the forward pass. Sizes are small (tens to hundreds), so plain loops
-/// compiled with `-Ounchecked` are as fast as a BLAS call and keep the forward pass free of C types.
+/// Matrix-vector products of the forward pass and the gradient. Sizes are small (tens to hundreds), so
+/// plain loops over unsafe buffers (no bounds checks, shapes checked once up front) keep up with a BLAS
+/// call and keep this module free of C types.
 extension Matrix {
-    /// `self * vector`.
-    public func times(_ vector: [Double]) -> [Double] {
-        precondition(vector.count == columns, "matrix \(rows)x\(columns) times vector of \(vector.count)")
-        var result = [Double](repeating: 0, count: rows)
+    /// `out += self * vector`.
+    public func multiply(_ vector: [Double], addingTo out: inout [Double]) {
+        precondition(vector.count == columns && out.count == rows, "matrix \(rows)x\(columns) times vector of \(vector.count)")
+        let columns = columns
         storage.withUnsafeBufferPointer { m in
             vector.withUnsafeBufferPointer { v in
-                for r in 0..<rows {
-                    var sum = 0.0
-                    let base = r * columns
-                    for c in 0..<columns { sum += m[base + c] * v[c] }
-                    result[r] = sum
+                out.withUnsafeMutableBufferPointer { out in
+                    for r in 0..<rows {
+                        var sum = 0.0
+                        let base = r * columns
+                        for c in 0..<columns { sum += m[base + c] * v[c] }
+                        out[r] += sum
+                    }
                 }
             }
         }
+    }
+
+    /// `self * vector`.
+    public func times(_ vector: [Double]) -> [Double] {
+        var result = [Double](repeating: 0, count: rows)
+        multiply(vector, addingTo: &result)
         return result
     }
 
@@ -22,11 +31,14 @@ extension Matrix {
     public func transposedTimes(_ vector: [Double]) -> [Double] {
         precondition(vector.count == rows, "transpose of \(rows)x\(columns) times vector of \(vector.count)")
         var result = [Double](repeating: 0, count: columns)
+        let columns = columns
         storage.withUnsafeBufferPointer { m in
-            for r in 0..<rows where vector[r] != 0 {
-                let scale = vector[r]
-                let base = r * columns
-                for c in 0..<columns { result[c] += scale * m[base + c] }
+            result.withUnsafeMutableBufferPointer { result in
+                for r in 0..<rows where vector[r] != 0 {
+                    let scale = vector[r]
+                    let base = r * columns
+                    for c in 0..<columns { result[c] += scale * m[base + c] }
+                }
             }
         }
         return result

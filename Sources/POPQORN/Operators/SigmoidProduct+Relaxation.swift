@@ -1,10 +1,7 @@
-/// sigma(x) * g(y) for a monotone factor g: `SigmoidProduct<Tanh>` is the LSTM's i * g and o * tanh(c);
-/// `SigmoidProduct<Identity>` is the LSTM's f * c and the GRU's r * (W_hn h + b_hn) and z * h.
-public enum SigmoidProduct<Factor: ProductFactor>: BinaryOperator {
-    public static var name: String { "sigmoid*" + Factor.name }
+import SequenceModels
 
-    public static func value(_ x: Double, _ y: Double) -> Double { Sigmoid.value(x) * Factor.value(y) }
-
+/// sigma(x) * g(y) for a monotone factor g whose relaxation is known.
+extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
     /// df/dx = sigma'(x) g(y), df/dy = sigma(x) g'(y); each factor's range on the box is exact.
     public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
         let sigma = Interval(Sigmoid.value(box.xl), Sigmoid.value(box.xu))
@@ -52,8 +49,3 @@ public enum SigmoidProduct<Factor: ProductFactor>: BinaryOperator {
                         plane(sCoefficient: tu, tCoefficient: sl, constant: -sl * tu, lowerSide: false)])
     }
 }
-
-/// The LSTM's sigma(x) * tanh(y).
-public typealias SigmoidTanhProduct = SigmoidProduct<Tanh>
-/// sigma(x) * y.
-public typealias SigmoidLinearProduct = SigmoidProduct<Identity>

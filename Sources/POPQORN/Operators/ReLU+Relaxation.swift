@@ -1,13 +1,10 @@
-/// max(0, x), the activation of ReLU RNNs.
-public enum ReLU: UnaryOperator {
-    public static let name = "relu"
-    public static func value(_ x: Double) -> Double { x > 0 ? x : 0 }
+import SequenceModels
 
+extension ReLU: UnaryOperator {
     /// Stable neurons are exact. An unstable one (l < 0 < u) gets the chord from (l, 0) to (u, u) above,
     /// which lies over the convex function on [l, u], and below either the line 0 or the line x (both lie
     /// under max(0, x) everywhere), choosing the one closer on the larger side as CROWN does.
     public static func relax(lower l: Double, upper u: Double) -> LineBounds {
-        precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
         if l >= 0 { return LineBounds(lowerSlope: 1, lowerIntercept: 0, upperSlope: 1, upperIntercept: 0) }
         if u <= 0 { return LineBounds.constant(low: 0, high: 0) }
         let slope = u / (u - l)

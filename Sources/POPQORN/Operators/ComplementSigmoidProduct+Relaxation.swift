@@ -1,11 +1,8 @@
-/// (1 - sigma(x)) * y = sigma(-x) * y, the GRU's (1 - z) * n. Relaxed as sigma(x') * y on the box
-/// reflected in x (x' = -x), and the planes reflected back: a sound plane in (x', y) is one in (x, y)
-/// with the x coefficient negated.
-public enum ComplementSigmoidProduct: BinaryOperator {
-    public static let name = "(1-sigmoid)*identity"
+import SequenceModels
 
-    public static func value(_ x: Double, _ y: Double) -> Double { SigmoidLinearProduct.value(-x, y) }
-
+/// Relaxed as sigma(x') * y on the box reflected in x (x' = -x), and the planes reflected back: a sound
+/// plane in (x', y) is one in (x, y) with the x coefficient negated.
+extension ComplementSigmoidProduct: BinaryOperator {
     public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
         let (dx, dy) = SigmoidLinearProduct.partials(on: reflected(box))
         return (Interval(-dx.high, -dx.low), dy)

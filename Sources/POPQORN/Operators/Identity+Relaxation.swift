@@ -1,7 +1,7 @@
-/// y itself, the second factor of sigma(x) * y.
-public enum Identity: ProductFactor {
-    public static let name = "identity"
-    public static func value(_ x: Double) -> Double { x }
+import SequenceModels
+
+/// y itself is its own exact relaxation: the second factor of sigma(x) * y.
+extension Identity: ProductFactor {
     public static func relax(lower l: Double, upper u: Double) -> LineBounds {
         LineBounds(lowerSlope: 1, lowerIntercept: 0, upperSlope: 1, upperIntercept: 0)
     }

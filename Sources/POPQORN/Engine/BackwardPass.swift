@@ -1,0 +1,121 @@
+import SequenceModels
+
+/// One backward pass: the lower bound, over the perturbation set, of each of `rows` linear functions
+/// `sum over (node, C) of C * value(node)` (each C rows x size(node), row-major). This is the one walk
+/// every bound in rnnguard comes from: intermediate bounds, margin bounds and the margin optimizer's
+/// iterations.
+///
+/// Coefficients flow from the highest node down. A node no perturbed frame reaches is a constant and
+/// folds C * value into the offset at once; any other node hands its coefficients to its operation's
+/// `backward` verb. Rows never mix, so each row is bounded as if alone.
+///
+/// The relaxation of each neuron is the default plane of its side, or, when `mixtures` is given, a
+/// per-row convex mixture of its candidates (`RelaxationMixtures`); with `recording`, the pass keeps what
+/// the adjoint walk needs (every node's coefficients and the planes used).
+struct BackwardPass {
+    let engine: LinearBoundEngine
+    let rows: Int
+    let mixtures: RelaxationMixtures?
+    /// Each row's constant part: the lower bound once the walk is done.
+    var offset: [Double]
+    var flops = 0
+    private var coefficients: [[Double]?]
+    /// With `recording`: each node's coefficients as the walk reached it, and each nonlinearity's planes.
+    private(set) var stored: [[Double]?]
+    private(set) var planes: [[Plane]?]
+    private let recording: Bool
+
+    init(_ engine: LinearBoundEngine, objective: [(NodeID, [Double])], rows: Int, mixtures: RelaxationMixtures? = nil,
+         recording: Bool = false) {
+        self.engine = engine
+        self.rows = rows
+        self.mixtures = mixtures
+        self.recording = recording
+        offset = [Double](repeating: 0, count: rows)
+        let top = objective.map(\.0).max() ?? -1
+        coefficients = [[Double]?](repeating: nil, count: top + 1)
+        stored = recording ? [[Double]?](repeating: nil, count: top + 1) : []
+        planes = recording ? [[Plane]?](repeating: nil, count: top + 1) : []
+        for (node, c) in objective { add(c, to: node) }
+        for id in stride(from: top, through: 0, by: -1) {
+            guard let c = coefficients[id] else { continue }
+            coefficients[id] = nil
+            if recording { stored[id] = c }
+            if engine.perturbed[id] {
+                engine.operations[id].backward(c, node: id, pass: &self)
+            } else {
+                GEMM.accumulate(&offset, c, vector: engine.centre[id], m: rows, k: engine.graph.nodes[id].size, flops: &flops)
+            }
+        }
+    }
+
+    /// Node `node`'s coefficient buffer, taken out of the table (zeros if it has none yet) so that it is
+    /// updated in place and put back (`put`), never copied.
+    mutating func take(_ node: NodeID) -> [Double] {
+        guard let buffer = coefficients[node] else { return [Double](repeating: 0, count: rows * engine.graph.nodes[node].size) }
+        coefficients[node] = nil
+        return buffer
+    }
+
+    mutating func put(_ buffer: [Double], at node: NodeID) {
+        coefficients[node] = buffer
+    }
+
+    /// Adds `c` to node `node`'s coefficients.
+    mutating func add(_ c: [Double], to node: NodeID) {
+        guard coefficients[node] != nil else { coefficients[node] = c; return }
+        var sum = take(node)
+        for i in sum.indices { sum[i] += c[i] }
+        put(sum, at: node)
+    }
+
+    /// The step of every relaxed operation: each coefficient a crosses the plane of its side (lower for
+    /// a >= 0, upper for a < 0, so a * value >= a * plane stays a lower bound): a * p.a goes to x, a * p.b
+    /// to y (to x as well for a one-input operation, whose planes have b = 0, or when x and y are one
+    /// node), a * p.c to the offset.
+    mutating func relaxedStep(_ c: [Double], node: NodeID, x: NodeID, y: NodeID?) {
+        let n = engine.graph.nodes[node].size
+        let rows = rows
+        let second = y == x ? nil : y
+        if let mixtures {
+            let used = mixtures.planes(for: node, coefficients: c, rows: rows, relaxations: engine.relaxations[node])
+            apply(c, n: n, x: x, y: second) { i, _, _ in used[i] }
+            if recording { planes[node] = used }
+        } else {
+            let relaxations = engine.relaxations[node]
+            apply(c, n: n, x: x, y: second) { _, k, lower in lower ? relaxations[k].lower[0] : relaxations[k].upper[0] }
+            if recording {
+                planes[node] = (0..<(rows * n)).map { i in
+                    c[i] >= 0 ? relaxations[i % n].lower[0] : relaxations[i % n].upper[0]
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private mutating func apply(_ c: [Double], n: Int, x: NodeID, y: NodeID?, plane: (Int, Int, Bool) -> Plane) {
+        var nextX = take(x)
+        var nextY = y.map { take($0) } ?? []
+        let rows = rows
+        c.withUnsafeBufferPointer { c in
+            nextX.withUnsafeMutableBufferPointer { nextX in
+                nextY.withUnsafeMutableBufferPointer { nextY in
+                    for r in 0..<rows {
+                        var shift = 0.0
+                        for k in 0..<n where c[r * n + k] != 0 {
+                            let i = r * n + k
+                            let a = c[i]
+                            let p = plane(i, k, a >= 0)
+                            nextX[i] += a * p.a
+                            if y == nil { nextX[i] += a * p.b } else { nextY[i] += a * p.b }
+                            shift += a * p.c
+                        }
+                        offset[r] += shift
+                    }
+                }
+            }
+        }
+        put(nextX, at: x)
+        if let y { put(nextY, at: y) }
+    }
+}

@@ -1,0 +1,33 @@
+import SequenceModels
+
+/// A perturbed frame x0 + d with ||d||_p <= eps. (An unperturbed frame is a constant: the walks fold it.)
+extension InputOperation: BoundedOperation {
+    /// |d_i| <= ||d||_p <= eps for every p, so each feature lies in x0_i +- eps.
+    func bounds(node: NodeID, in engine: LinearBoundEngine) -> NodeBounds {
+        let centre = engine.centre[node]
+        return NodeBounds(lower: centre.map { $0 - engine.epsilon }, upper: centre.map { $0 + engine.epsilon })
+    }
+
+    /// min over ||d||_p <= eps of c . (x0 + d) = c . x0 - eps ||c||_q (Hoelder, q the dual norm).
+    func backward(_ c: [Double], node: NodeID, pass: inout BackwardPass) {
+        let engine = pass.engine
+        let n = engine.graph.nodes[node].size
+        GEMM.accumulate(&pass.offset, c, vector: engine.centre[node], m: pass.rows, k: n, flops: &pass.flops)
+        c.withUnsafeBufferPointer { all in
+            for r in 0..<pass.rows {
+                pass.offset[r] -= engine.epsilon * engine.norm.dual(UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]))
+            }
+        }
+    }
+
+    /// d/dc of c . x0 - eps ||c||_q.
+    func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
+        let engine = pass.pass.engine
+        var g = pass.broadcast(engine.centre[node])
+        let n = engine.graph.nodes[node].size
+        for r in 0..<pass.rows {
+            engine.norm.subtractDualGradient(of: c, row: r, width: n, scale: engine.epsilon, from: &g)
+        }
+        return g
+    }
+}
