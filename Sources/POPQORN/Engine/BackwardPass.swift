@@ -72,50 +72,45 @@ struct BackwardPass {
     /// The step of every relaxed operation: each coefficient a crosses the plane of its side (lower for
     /// a >= 0, upper for a < 0, so a * value >= a * plane stays a lower bound): a * p.a goes to x, a * p.b
     /// to y (to x as well for a one-input operation, whose planes have b = 0, or when x and y are one
-    /// node), a * p.c to the offset.
+    /// node), a * p.c to the offset. The planes are each neuron's defaults, or with `mixtures` one mixed
+    /// plane per (row, neuron).
     mutating func relaxedStep(_ c: [Double], node: NodeID, x: NodeID, y: NodeID?) {
-        let n = engine.graph.nodes[node].size
+        let relaxations = engine.relaxations[node]
+        let n = relaxations.count
         let rows = rows
         let second = y == x ? nil : y
-        if let mixtures {
-            let used = mixtures.planes(for: node, coefficients: c, rows: rows, relaxations: engine.relaxations[node])
-            apply(c, n: n, x: x, y: second) { i, _, _ in used[i] }
-            if recording { planes[node] = used }
-        } else {
-            let relaxations = engine.relaxations[node]
-            apply(c, n: n, x: x, y: second) { _, k, lower in lower ? relaxations[k].lower[0] : relaxations[k].upper[0] }
-            if recording {
-                planes[node] = (0..<(rows * n)).map { i in
-                    c[i] >= 0 ? relaxations[i % n].lower[0] : relaxations[i % n].upper[0]
-                }
-            }
-        }
-    }
-
-    @inline(__always)
-    private mutating func apply(_ c: [Double], n: Int, x: NodeID, y: NodeID?, plane: (Int, Int, Bool) -> Plane) {
+        let mixed = mixtures?.planes(for: node, coefficients: c, rows: rows, relaxations: relaxations)
+        let lowerDefaults = relaxations.map { $0.lower[0] }, upperDefaults = relaxations.map { $0.upper[0] }
         var nextX = take(x)
-        var nextY = y.map { take($0) } ?? []
-        let rows = rows
+        var nextY = second.map { take($0) } ?? []
+        var shifts = [Double](repeating: 0, count: rows)
         c.withUnsafeBufferPointer { c in
             nextX.withUnsafeMutableBufferPointer { nextX in
                 nextY.withUnsafeMutableBufferPointer { nextY in
-                    for r in 0..<rows {
-                        var shift = 0.0
-                        for k in 0..<n where c[r * n + k] != 0 {
-                            let i = r * n + k
-                            let a = c[i]
-                            let p = plane(i, k, a >= 0)
-                            nextX[i] += a * p.a
-                            if y == nil { nextX[i] += a * p.b } else { nextY[i] += a * p.b }
-                            shift += a * p.c
+                    lowerDefaults.withUnsafeBufferPointer { lowerDefaults in
+                        upperDefaults.withUnsafeBufferPointer { upperDefaults in
+                            for r in 0..<rows {
+                                var shift = 0.0
+                                for k in 0..<n where c[r * n + k] != 0 {
+                                    let i = r * n + k
+                                    let a = c[i]
+                                    let p = mixed?[i] ?? (a >= 0 ? lowerDefaults[k] : upperDefaults[k])
+                                    nextX[i] += a * p.a
+                                    if second == nil { nextX[i] += a * p.b } else { nextY[i] += a * p.b }
+                                    shift += a * p.c
+                                }
+                                shifts[r] = shift
+                            }
                         }
-                        offset[r] += shift
                     }
                 }
             }
         }
+        for r in 0..<rows { offset[r] += shifts[r] }
         put(nextX, at: x)
-        if let y { put(nextY, at: y) }
+        if let second { put(nextY, at: second) }
+        if recording {
+            planes[node] = mixed ?? (0..<(rows * n)).map { c[$0] >= 0 ? lowerDefaults[$0 % n] : upperDefaults[$0 % n] }
+        }
     }
 }
