@@ -46,6 +46,28 @@ public struct GuardConfig: Sendable {
             self.maxSequenceLength = maxSequenceLength
             self.queueDepth = queueDepth
         }
+
+        // The accepted ranges of numbers from a request or a policy (docs/protocol.md, config/guard.yaml).
+        // Each is far above any real use and far below where the arithmetic done with it could overflow,
+        // so a value that passes its check can never trap later.
+
+        /// Largest `deadline_ms` (a request's or a policy's): one day. Its microseconds fit an Int64 by far.
+        public static let maxDeadlineMilliseconds: Double = 86_400_000
+        /// Largest `limits.max_message_bytes`: 1 GiB (twice it, plus slack, is the libzmq frame cap).
+        public static let maxMessageBytesCap = 1 << 30
+        /// Largest `limits.max_sequence_length` and `limits.queue_depth`.
+        public static let maxCountCap = 1 << 20
+        /// Longest request `id` string, in UTF-8 bytes; every reply echoes it.
+        public static let maxIDBytes = 256
+
+        /// The libzmq `ZMQ_MAXMSGSIZE` for one frame: twice `maxMessageBytes` plus 64 KiB, so a request
+        /// somewhat over the limit is still read and answered `too_large`. Overflow-checked because a
+        /// programmatic config need not have passed validation; it saturates (no cap) instead of trapping.
+        public var maxFrameBytes: Int64 {
+            let (doubled, overflow) = Int64(clamping: maxMessageBytes).multipliedReportingOverflow(by: 2)
+            let (cap, overflow2) = doubled.addingReportingOverflow(65_536)
+            return overflow || overflow2 ? Int64.max : cap
+        }
     }
 
     /// CurveZMQ: the server's secret key and the public keys of the clients it serves.
