@@ -128,7 +128,7 @@ public final class GuardServer: @unchecked Sendable {
         let router = try Socket(context: context, type: .router)
         // Replies to vanished clients fail visibly instead of disappearing; one frame far beyond the
         // request limit drops the connection before it is buffered. Listener options are fixed at bind.
-        try router.set([.routerMandatory(true), .maxMessageSize(Int64(config.limits.maxMessageBytes) * 2 + 65_536)])
+        try router.set([.routerMandatory(true), .maxMessageSize(config.limits.maxFrameBytes)])
         if let curve = config.curve {
             try router.set([.curveServer(true), .curveSecretKey(curve.secretKey), .zapDomain("rnnguard")])
         }
