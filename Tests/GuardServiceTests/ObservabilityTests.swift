@@ -9,16 +9,8 @@ import Testing
 @Suite struct ObservabilityTests {
     /// GET `path` from 127.0.0.1:`port` over a plain socket; the whole response.
     private func httpGet(port: UInt16, path: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connectTo(port: port)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
         let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var response = [UInt8]()
@@ -29,6 +21,35 @@ import Testing
             response.append(contentsOf: buffer[0..<n])
         }
         return String(decoding: response, as: UTF8.self)
+    }
+
+    /// A TCP connection to 127.0.0.1:`port`.
+    private func connectTo(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if connected != 0 { close(fd) }
+        try #require(connected == 0)
+        return fd
+    }
+
+    /// One idle connection must not hold up a scrape (the old server answered one connection at a time and
+    /// waited out the idle one's 2 s read timeout first).
+    @Test func anIdleConnectionDoesNotBlockScrapes() throws {
+        let server = try Fixtures.startServer(Fixtures.config(metrics: "127.0.0.1:0"))
+        defer { server.stop(); server.wait() }
+        let port = try #require(server.metricsPort)
+        let idle = try connectTo(port: port)
+        defer { close(idle) }
+        Thread.sleep(forTimeInterval: 0.1)  // let the server accept the idle connection first
+        let started = ContinuousClock.now
+        #expect(try httpGet(port: port, path: "/metrics").hasPrefix("HTTP/1.1 200 OK"))
+        #expect(ContinuousClock.now - started < .seconds(1))
     }
 
     @Test func metricsAreServedOverHTTP() throws {
