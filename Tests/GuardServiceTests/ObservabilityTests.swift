@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import GuardClient
+import Logging
 @testable import GuardService
 import Testing
 
@@ -60,6 +61,11 @@ import Testing
         let certified = try client.certify(model: "digits-lstm", sequence: Fixtures.digitsInputs[1])
         try client.sendRaw([Data("junk".utf8)])
         _ = try client.receive()
+        // Names no model has: counted under one label, never as labels of their own.
+        for name in ["evil-1", "evil-2"] {
+            try client.sendRaw([Fixtures.header(["v": 1, "op": "predict", "model": name, "tokens": [1]])])
+            #expect(try client.receive().code == .unknownModel)
+        }
 
         let port = try #require(server.metricsPort)
         let decision = try #require(certified.decision?.action)
@@ -67,6 +73,7 @@ import Testing
             #"rnnguard_requests_total{model="digits-lstm",op="predict",decision="none",code="ok"} 1"#,
             #"rnnguard_requests_total{model="digits-lstm",op="certify",decision="\#(decision)",code="ok"} 1"#,
             #"rnnguard_requests_total{model="none",op="none",decision="none",code="bad_json"} 1"#,
+            #"rnnguard_requests_total{model="unknown",op="predict",decision="none",code="unknown_model"} 2"#,
             #"rnnguard_inference_seconds_count{model="digits-lstm"} 2"#,
             #"rnnguard_certification_seconds_count{model="digits-lstm",mode="threshold"} 1"#,
             #"rnnguard_certified_radius_count{model="digits-lstm"} 1"#,
@@ -85,9 +92,30 @@ import Testing
         for line in expected {
             #expect(response.contains(line), "missing: \(line)")
         }
+        #expect(!response.contains("evil"))
         #expect(response.contains("rnnguard_worker_busy_seconds_total"))
         #expect(response.contains("rnnguard_queue_depth"))
         #expect(try httpGet(port: port, path: "/other").hasPrefix("HTTP/1.1 404"))
+    }
+
+    /// Client strings reach the logs escaped: an id or model name with a newline cannot forge a log line,
+    /// on the I/O thread (a refused request) or in a worker (an unknown model).
+    @Test func clientStringsAreEscapedInLogs() throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "rnnguard.test") { _ in CaptureHandler(store: logs) }
+        let server = try GuardServer(config: Fixtures.config(), models: Fixtures.models, logger: logger)
+        try server.start()
+        let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000)
+        try client.sendRaw([Fixtures.header(["v": 1, "id": "a\nforged line", "op": "train"])])
+        _ = try client.receive()
+        try client.sendRaw([Fixtures.header(["v": 1, "id": "b\r\nforged", "op": "predict", "model": "m\nx", "tokens": [1]])])
+        _ = try client.receive()
+        server.stop()
+        server.wait()
+        let lines = logs.lines()
+        #expect(lines.contains { $0.contains(#"a\nforged line"#) })
+        #expect(lines.contains { $0.contains(#"b\r\nforged"#) && $0.contains(#"m\nx"#) })
+        #expect(lines.allSatisfy { !$0.contains("\n") && !$0.contains("\r") })
     }
 
     @Test func flaggedAndRefusedPredictionsAreAudited() throws {
@@ -126,5 +154,31 @@ import Testing
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
         #expect(SHA256.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+}
+
+/// Log lines as a handler would render them: message and metadata, one string per event.
+final class CapturedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    func lines() -> [String] { lock.withLock { stored } }
+}
+
+struct CaptureHandler: LogHandler {
+    let store: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        store.append(([message.description] + fields).joined(separator: " "))
     }
 }

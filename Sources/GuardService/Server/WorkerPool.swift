@@ -35,7 +35,7 @@ final class WorkerPool: Sendable {
                     do {
                         try socket.send(job.envelope + [outcome.reply.encoded()])
                     } catch {
-                        logger.error("worker could not hand back a reply", metadata: ["id": "\(job.request.id)", "error": "\(error)"])
+                        logger.error("worker could not hand back a reply", metadata: ["id": .escaped(job.request.id), "error": "\(error)"])
                     }
                     metrics.countRequest(model: outcome.model, op: outcome.op, decision: outcome.decision?.action,
                                          code: outcome.errorCode)
@@ -64,11 +64,11 @@ final class WorkerPool: Sendable {
     }
 
     private static func log(_ outcome: RequestOutcome, logger: Logger) {
-        var metadata: Logger.Metadata = ["id": "\(outcome.reply.id)", "model": "\(outcome.model ?? "-")",
+        var metadata: Logger.Metadata = ["id": .escaped(outcome.reply.id), "model": .escaped(outcome.model ?? "-"),
                                          "op": "\(outcome.op?.rawValue ?? "-")"]
         if let code = outcome.errorCode {
             metadata["code"] = "\(code.rawValue)"
-            metadata["message"] = "\(outcome.reply.message ?? "")"
+            metadata["message"] = .escaped(outcome.reply.message ?? "")
             logger.log(level: code == .internal ? .error : .debug, "request failed", metadata: metadata)
             return
         }
