@@ -69,7 +69,7 @@ import Testing
         ("allow_overrides: [frames]", "allow_overrides: [norm]", "models[0].certify.allow_overrides[0] must be one of mode, frames, target, not \"norm\""),
         ("queue_depth: 8", "queue_depth: 0", "limits.queue_depth must be > 0 and <= 1048576, not 0"),
         ("workers: 3", "workers: many", "workers must be an integer, not \"many\""),
-        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, metrics, workers, limits, audit_log, curve, models)"),
+        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, metrics, workers, limits, audit_log, audit_key_file, curve, models)"),
         ("listen: tcp://127.0.0.1:5555", "listen: http://127.0.0.1:5555", "listen must be a tcp://, ipc:// or inproc:// endpoint, not \"http://127.0.0.1:5555\""),
         ("metrics: 127.0.0.1:9464", "metrics: nowhere", "metrics must be host:port (e.g. 127.0.0.1:9464), not \"nowhere\""),
         ("  - name: b", "  - name: a", "models[1].name \"a\" is used by an earlier model"),

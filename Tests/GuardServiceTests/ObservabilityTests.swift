@@ -125,7 +125,12 @@ import Testing
         var strict = Fixtures.digitsPolicy
         strict.decide = DecisionPolicy(acceptAtOrAbove: 1000, refuseBelow: 1000)
         let models = [ServedModel(policy: strict, classifier: Fixtures.models[0].classifier)]
+        let keyPath = Fixtures.temporaryPath("audit.key")
+        defer { try? FileManager.default.removeItem(atPath: keyPath) }
+        let key = Array("an audit key of 32 bytes, test!!".utf8)
+        try Data(key + [0x0A]).write(to: URL(fileURLWithPath: keyPath))  // the trailing newline is not key
         var config = Fixtures.config(auditLog: path)
+        config.auditKeyFile = keyPath
         config.models = [strict]
         let server = try Fixtures.startServer(config, models: models)
         let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000)
@@ -144,16 +149,25 @@ import Testing
         #expect(record["radius"] as? Double == refused.certificate?.radius)
         #expect((record["policy"] as? [String: Any])?["refuse_below"] as? Double == 1000)
         #expect(record["time"] is String)
-        // The digest is the SHA-256 of the payload bytes the client sent.
-        let payload = Fixtures.payload(Fixtures.digitsInputs[2].flatMap { $0 })
-        #expect(record["input_sha256"] as? String == SHA256.hex([UInt8](payload)))
+        // The digest is keyed (issue 10): HMAC-SHA256 under the configured key of the payload bytes the
+        // client sent, so a guessed text cannot be confirmed by hashing it; no unkeyed digest is written.
+        let payload = [UInt8](Fixtures.payload(Fixtures.digitsInputs[2].flatMap { $0 }))
+        #expect(record["input_hmac_sha256"] as? String == AuditLog.hmacHex(payload, key: key))
+        #expect(record["input_sha256"] == nil)
+        // Created readable by its owner only.
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 
-    @Test func sha256MatchesKnownVectors() {
-        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(SHA256.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    @Test func hmacMatchesRFC4231AndKeysMustBeLongEnough() throws {
+        // RFC 4231 test case 2.
+        #expect(AuditLog.hmacHex(Array("what do ya want for nothing?".utf8), key: Array("Jefe".utf8))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let keyPath = Fixtures.temporaryPath("short.key")
+        defer { try? FileManager.default.removeItem(atPath: keyPath) }
+        try Data("too short\n".utf8).write(to: URL(fileURLWithPath: keyPath))
+        #expect(throws: ServerError.self) { try AuditLog(path: Fixtures.temporaryPath("audit.jsonl"), keyFile: keyPath) }
+        #expect(throws: ServerError.self) { try AuditLog(path: Fixtures.temporaryPath("audit.jsonl"), keyFile: "/nonexistent/key") }
     }
 }
 

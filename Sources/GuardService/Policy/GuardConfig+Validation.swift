@@ -5,7 +5,7 @@ import ZeroMQ
 /// Building a ``GuardConfig`` from YAML, checking every value; each failure names its key path.
 extension GuardConfig {
     init(validating root: ConfigNode) throws(ConfigError) {
-        let keys = try root.mapping(allowed: ["listen", "metrics", "workers", "limits", "audit_log", "curve", "models"])
+        let keys = try root.mapping(allowed: ["listen", "metrics", "workers", "limits", "audit_log", "audit_key_file", "curve", "models"])
 
         guard let listenNode = keys["listen"] else { throw ConfigError("listen is required (e.g. tcp://127.0.0.1:5555)") }
         let listen = try listenNode.strings()
@@ -39,6 +39,8 @@ extension GuardConfig {
 
         var auditLog: String?
         if let node = keys["audit_log"], !node.isNull { auditLog = try node.string() }
+        var auditKeyFile: String?
+        if let node = keys["audit_key_file"], !node.isNull { auditKeyFile = try node.string() }
 
         var curve: CurveSettings?
         if let node = keys["curve"], !node.isNull { curve = try Self.curve(node) }
@@ -55,7 +57,7 @@ extension GuardConfig {
         guard !models.isEmpty else { throw ConfigError("models must list at least one model") }
 
         self.init(listen: listen, metrics: metrics, workers: workers, limits: limits, auditLog: auditLog,
-                  curve: curve, models: models)
+                  curve: curve, models: models, auditKeyFile: auditKeyFile)
     }
 
     private static func limits(_ node: ConfigNode) throws(ConfigError) -> Limits {

@@ -16,17 +16,20 @@ public struct GuardConfig: Sendable {
     public var limits: Limits
     /// Where flagged and refused predictions are appended as JSON lines (nil: no audit log).
     public var auditLog: String?
+    /// A file holding the audit log's HMAC key (nil: a random key per run). See ``AuditLog``.
+    public var auditKeyFile: String?
     /// CurveZMQ settings (nil: plain TCP, no authentication).
     public var curve: CurveSettings?
     public var models: [ModelPolicy]
 
     public init(listen: [String], metrics: String? = nil, workers: Int = 0, limits: Limits = Limits(),
-                auditLog: String? = nil, curve: CurveSettings? = nil, models: [ModelPolicy]) {
+                auditLog: String? = nil, curve: CurveSettings? = nil, models: [ModelPolicy], auditKeyFile: String? = nil) {
         self.listen = listen
         self.metrics = metrics
         self.workers = workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount
         self.limits = limits
         self.auditLog = auditLog
+        self.auditKeyFile = auditKeyFile
         self.curve = curve
         self.models = models
     }

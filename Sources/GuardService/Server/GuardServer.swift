@@ -52,7 +52,7 @@ public final class GuardServer: @unchecked Sendable {
         self.handler = RequestHandler(models: models, limits: config.limits)
         self.decoder = RequestDecoder(limits: config.limits)
         self.queue = WorkQueue(capacity: config.limits.queueDepth)
-        self.audit = try config.auditLog.map { path throws(ServerError) in try AuditLog(path: path) }
+        self.audit = try config.auditLog.map { path throws(ServerError) in try AuditLog(path: path, keyFile: config.auditKeyFile) }
         metrics.setServedModels(models.map(\.policy.name))
     }
 

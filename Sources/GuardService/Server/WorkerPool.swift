@@ -42,7 +42,7 @@ final class WorkerPool: Sendable {
                     metrics.record(outcome)
                     Self.log(outcome, logger: logger)
                     if let audit, let model = outcome.model, let policy = policies[model],
-                       let record = AuditLog.record(for: outcome, policy: policy) {
+                       let record = audit.record(for: outcome, policy: policy) {
                         audit.append(record)
                     }
                     metrics.addBusyTime(seconds: RequestHandler.seconds(ContinuousClock.now - started))
