@@ -31,6 +31,19 @@ public enum SocketOption: Sendable {
     case zapDomain(String)
     /// Queue messages only to completed connections.
     case immediate(Bool)
+    /// Refuse every handshake when no ZAP handler answers for the socket's domain. Without it, libzmq
+    /// admits any CURVE client that knows the server key whenever the handler is not running.
+    case zapEnforceDomain(Bool)
+
+    /// Everything a CurveZMQ server socket needs: the server role, its secret key, the ZAP domain and
+    /// domain enforcement, so that the allow list (a ``CurveAuthenticator``) can never be bypassed.
+    public static func curveServer(secretKey: String, zapDomain: String) -> [SocketOption] {
+        [.curveServer(true), .curveSecretKey(secretKey), .zapDomain(zapDomain), .zapEnforceDomain(true)]
+    }
+
+    // ZMQ_ZAP_ENFORCE_DOMAIN is stable in libzmq 4.3 but zmq.h still declares it under the draft API, which
+    // Swift does not import; the number is fixed by libzmq.
+    private static let zapEnforceDomainOption: Int32 = 93
 
     func apply(to socket: UnsafeMutableRawPointer) -> Int32 {
         switch self {
@@ -49,6 +62,7 @@ public enum SocketOption: Sendable {
         case .curveServerKey(let key): return Self.setString(socket, ZMQ_CURVE_SERVERKEY, key)
         case .zapDomain(let domain): return Self.setString(socket, ZMQ_ZAP_DOMAIN, domain)
         case .immediate(let on): return Self.setInt32(socket, ZMQ_IMMEDIATE, on ? 1 : 0)
+        case .zapEnforceDomain(let on): return Self.setInt32(socket, Self.zapEnforceDomainOption, on ? 1 : 0)
         }
     }
 
@@ -68,6 +82,7 @@ public enum SocketOption: Sendable {
         case .curveServerKey: "ZMQ_CURVE_SERVERKEY"
         case .zapDomain: "ZMQ_ZAP_DOMAIN"
         case .immediate: "ZMQ_IMMEDIATE"
+        case .zapEnforceDomain: "ZMQ_ZAP_ENFORCE_DOMAIN"
         }
     }
 

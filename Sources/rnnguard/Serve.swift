@@ -45,6 +45,9 @@ struct Serve: ParsableCommand {
             return
         }
 
+        // A peer that resets a connection must cost an EPIPE, never the process: the metrics server
+        // also sends with MSG_NOSIGNAL, and this covers every other socket (libzmq's included).
+        signal(SIGPIPE, SIG_IGN)
         // Handle SIGINT/SIGTERM on a dispatch queue instead of the default "terminate now".
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)

@@ -56,11 +56,20 @@ import Testing
         ("frames: \"2:5\"", "frames: \"5:2\"", "models[0].certify.frames must be all, a step T or a window A:B (0-based, A <= B), not \"5:2\""),
         ("mode: radius", "mode: fast", "models[0].certify.mode must be threshold or radius, not \"fast\""),
         ("on_deadline: refuse", "on_deadline: ignore", "models[0].decide.on_deadline must be flag or refuse, not \"ignore\""),
-        ("deadline_ms: 40", "deadline_ms: -1", "models[0].certify.deadline_ms must be > 0"),
+        ("deadline_ms: 40", "deadline_ms: -1", "models[0].certify.deadline_ms must be > 0 and <= 86400000 (one day), not \"-1\""),
+        // Numbers that used to pass --check-config and then crash serve (issue 10): range-checked now.
+        ("deadline_ms: 40", "deadline_ms: 1e300", "models[0].certify.deadline_ms must be > 0 and <= 86400000 (one day), not \"1e300\""),
+        ("max_message_bytes: 2048", "max_message_bytes: 9223372036854775807",
+         "limits.max_message_bytes must be > 0 and <= 1073741824, not 9223372036854775807"),
+        ("max_sequence_length: 100", "max_sequence_length: 4611686018427387904",
+         "limits.max_sequence_length must be > 0 and <= 1048576, not 4611686018427387904"),
+        ("workers: 3", "workers: 1000000", "workers must be 0 (one per core) to 1024, not 1000000"),
+        ("accept_at_or_above: 0.05", "accept_at_or_above: 1e300", "models[0].decide.accept_at_or_above must be >= 0 and <= 1000, not \"1e300\""),
+        ("refuse_below: 0.01,", "refuse_below: -0.5,", "models[0].decide.refuse_below must be >= 0 and <= 1000, not \"-0.5\""),
         ("allow_overrides: [frames]", "allow_overrides: [norm]", "models[0].certify.allow_overrides[0] must be one of mode, frames, target, not \"norm\""),
-        ("queue_depth: 8", "queue_depth: 0", "limits.queue_depth must be > 0"),
+        ("queue_depth: 8", "queue_depth: 0", "limits.queue_depth must be > 0 and <= 1048576, not 0"),
         ("workers: 3", "workers: many", "workers must be an integer, not \"many\""),
-        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, metrics, workers, limits, audit_log, curve, models)"),
+        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, metrics, workers, limits, audit_log, audit_key_file, curve, models)"),
         ("listen: tcp://127.0.0.1:5555", "listen: http://127.0.0.1:5555", "listen must be a tcp://, ipc:// or inproc:// endpoint, not \"http://127.0.0.1:5555\""),
         ("metrics: 127.0.0.1:9464", "metrics: nowhere", "metrics must be host:port (e.g. 127.0.0.1:9464), not \"nowhere\""),
         ("  - name: b", "  - name: a", "models[1].name \"a\" is used by an earlier model"),
@@ -70,6 +79,12 @@ import Testing
         let yaml = valid.replacingOccurrences(of: original, with: replacement)
         #expect(yaml != valid, "the test's original text must occur in the config")
         #expect(throws: ConfigError(message)) { try GuardConfig.parse(yaml: yaml) }
+    }
+
+    /// A programmatic config skips validation; the frame cap it implies must saturate, not trap.
+    @Test func frameCapSaturatesInsteadOfOverflowing() {
+        #expect(GuardConfig.Limits(maxMessageBytes: 1000).maxFrameBytes == 2000 + 65_536)
+        #expect(GuardConfig.Limits(maxMessageBytes: .max).maxFrameBytes == .max)
     }
 
     @Test func missingSectionsAreNamed() {

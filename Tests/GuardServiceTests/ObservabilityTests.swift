@@ -3,22 +3,15 @@ import Glibc
 #endif
 import Foundation
 import GuardClient
+import Logging
 @testable import GuardService
 import Testing
 
 @Suite struct ObservabilityTests {
     /// GET `path` from 127.0.0.1:`port` over a plain socket; the whole response.
     private func httpGet(port: UInt16, path: String) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = try connectTo(port: port)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        try #require(connected == 0)
         let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         var response = [UInt8]()
@@ -31,6 +24,35 @@ import Testing
         return String(decoding: response, as: UTF8.self)
     }
 
+    /// A TCP connection to 127.0.0.1:`port`.
+    private func connectTo(port: UInt16) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+        let connected = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        if connected != 0 { close(fd) }
+        try #require(connected == 0)
+        return fd
+    }
+
+    /// One idle connection must not hold up a scrape (the old server answered one connection at a time and
+    /// waited out the idle one's 2 s read timeout first).
+    @Test func anIdleConnectionDoesNotBlockScrapes() throws {
+        let server = try Fixtures.startServer(Fixtures.config(metrics: "127.0.0.1:0"))
+        defer { server.stop(); server.wait() }
+        let port = try #require(server.metricsPort)
+        let idle = try connectTo(port: port)
+        defer { close(idle) }
+        Thread.sleep(forTimeInterval: 0.1)  // let the server accept the idle connection first
+        let started = ContinuousClock.now
+        #expect(try httpGet(port: port, path: "/metrics").hasPrefix("HTTP/1.1 200 OK"))
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
     @Test func metricsAreServedOverHTTP() throws {
         let server = try Fixtures.startServer(Fixtures.config(metrics: "127.0.0.1:0"))
         defer { server.stop(); server.wait() }
@@ -39,6 +61,11 @@ import Testing
         let certified = try client.certify(model: "digits-lstm", sequence: Fixtures.digitsInputs[1])
         try client.sendRaw([Data("junk".utf8)])
         _ = try client.receive()
+        // Names no model has: counted under one label, never as labels of their own.
+        for name in ["evil-1", "evil-2"] {
+            try client.sendRaw([Fixtures.header(["v": 1, "op": "predict", "model": name, "tokens": [1]])])
+            #expect(try client.receive().code == .unknownModel)
+        }
 
         let port = try #require(server.metricsPort)
         let decision = try #require(certified.decision?.action)
@@ -46,6 +73,7 @@ import Testing
             #"rnnguard_requests_total{model="digits-lstm",op="predict",decision="none",code="ok"} 1"#,
             #"rnnguard_requests_total{model="digits-lstm",op="certify",decision="\#(decision)",code="ok"} 1"#,
             #"rnnguard_requests_total{model="none",op="none",decision="none",code="bad_json"} 1"#,
+            #"rnnguard_requests_total{model="unknown",op="predict",decision="none",code="unknown_model"} 2"#,
             #"rnnguard_inference_seconds_count{model="digits-lstm"} 2"#,
             #"rnnguard_certification_seconds_count{model="digits-lstm",mode="threshold"} 1"#,
             #"rnnguard_certified_radius_count{model="digits-lstm"} 1"#,
@@ -64,9 +92,30 @@ import Testing
         for line in expected {
             #expect(response.contains(line), "missing: \(line)")
         }
+        #expect(!response.contains("evil"))
         #expect(response.contains("rnnguard_worker_busy_seconds_total"))
         #expect(response.contains("rnnguard_queue_depth"))
         #expect(try httpGet(port: port, path: "/other").hasPrefix("HTTP/1.1 404"))
+    }
+
+    /// Client strings reach the logs escaped: an id or model name with a newline cannot forge a log line,
+    /// on the I/O thread (a refused request) or in a worker (an unknown model).
+    @Test func clientStringsAreEscapedInLogs() throws {
+        let logs = CapturedLogs()
+        let logger = Logger(label: "rnnguard.test") { _ in CaptureHandler(store: logs) }
+        let server = try GuardServer(config: Fixtures.config(), models: Fixtures.models, logger: logger)
+        try server.start()
+        let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000)
+        try client.sendRaw([Fixtures.header(["v": 1, "id": "a\nforged line", "op": "train"])])
+        _ = try client.receive()
+        try client.sendRaw([Fixtures.header(["v": 1, "id": "b\r\nforged", "op": "predict", "model": "m\nx", "tokens": [1]])])
+        _ = try client.receive()
+        server.stop()
+        server.wait()
+        let lines = logs.lines()
+        #expect(lines.contains { $0.contains(#"a\nforged line"#) })
+        #expect(lines.contains { $0.contains(#"b\r\nforged"#) && $0.contains(#"m\nx"#) })
+        #expect(lines.allSatisfy { !$0.contains("\n") && !$0.contains("\r") })
     }
 
     @Test func flaggedAndRefusedPredictionsAreAudited() throws {
@@ -76,7 +125,12 @@ import Testing
         var strict = Fixtures.digitsPolicy
         strict.decide = DecisionPolicy(acceptAtOrAbove: 1000, refuseBelow: 1000)
         let models = [ServedModel(policy: strict, classifier: Fixtures.models[0].classifier)]
+        let keyPath = Fixtures.temporaryPath("audit.key")
+        defer { try? FileManager.default.removeItem(atPath: keyPath) }
+        let key = Array("an audit key of 32 bytes, test!!".utf8)
+        try Data(key + [0x0A]).write(to: URL(fileURLWithPath: keyPath))  // the trailing newline is not key
         var config = Fixtures.config(auditLog: path)
+        config.auditKeyFile = keyPath
         config.models = [strict]
         let server = try Fixtures.startServer(config, models: models)
         let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000)
@@ -95,15 +149,50 @@ import Testing
         #expect(record["radius"] as? Double == refused.certificate?.radius)
         #expect((record["policy"] as? [String: Any])?["refuse_below"] as? Double == 1000)
         #expect(record["time"] is String)
-        // The digest is the SHA-256 of the payload bytes the client sent.
-        let payload = Fixtures.payload(Fixtures.digitsInputs[2].flatMap { $0 })
-        #expect(record["input_sha256"] as? String == SHA256.hex([UInt8](payload)))
+        // The digest is keyed (issue 10): HMAC-SHA256 under the configured key of the payload bytes the
+        // client sent, so a guessed text cannot be confirmed by hashing it; no unkeyed digest is written.
+        let payload = [UInt8](Fixtures.payload(Fixtures.digitsInputs[2].flatMap { $0 }))
+        #expect(record["input_hmac_sha256"] as? String == AuditLog.hmacHex(payload, key: key))
+        #expect(record["input_sha256"] == nil)
+        // Created readable by its owner only.
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 
-    @Test func sha256MatchesKnownVectors() {
-        #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        let long = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
-        #expect(SHA256.hex(long) == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    @Test func hmacMatchesRFC4231AndKeysMustBeLongEnough() throws {
+        // RFC 4231 test case 2.
+        #expect(AuditLog.hmacHex(Array("what do ya want for nothing?".utf8), key: Array("Jefe".utf8))
+                == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        let keyPath = Fixtures.temporaryPath("short.key")
+        defer { try? FileManager.default.removeItem(atPath: keyPath) }
+        try Data("too short\n".utf8).write(to: URL(fileURLWithPath: keyPath))
+        #expect(throws: ServerError.self) { try AuditLog(path: Fixtures.temporaryPath("audit.jsonl"), keyFile: keyPath) }
+        #expect(throws: ServerError.self) { try AuditLog(path: Fixtures.temporaryPath("audit.jsonl"), keyFile: "/nonexistent/key") }
+    }
+}
+
+/// Log lines as a handler would render them: message and metadata, one string per event.
+final class CapturedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+
+    func append(_ line: String) { lock.withLock { stored.append(line) } }
+    func lines() -> [String] { lock.withLock { stored } }
+}
+
+struct CaptureHandler: LogHandler {
+    let store: CapturedLogs
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let fields = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        store.append(([message.description] + fields).joined(separator: " "))
     }
 }

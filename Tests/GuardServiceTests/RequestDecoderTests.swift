@@ -57,6 +57,34 @@ import Testing
         #expect(request.overrides.mode == .radius && request.overrides.frames == .window(1, 3) && request.overrides.target == 2)
     }
 
+    /// Issue 10: `deadline_ms: 1e16` used to reach the handler and trap converting to Int64 microseconds.
+    @Test func deadlineOutsideItsRangeIsABadField() throws {
+        let four = Fixtures.payload([1, 2, 3, 4])
+        for deadline in [1e16, 1e300, 86_400_001.0, 0, -5] {
+            let result = decoder.decode([with(["deadline_ms": deadline]), four])
+            guard case .failure(let error) = result else { Issue.record("deadline_ms \(deadline) was accepted"); continue }
+            #expect(error.code == .badField && error.id == .string("r1"))
+            #expect(error.message.contains("deadline_ms"))
+        }
+        #expect(try decoder.decode([with(["deadline_ms": 86_400_000]), four]).get().deadlineMilliseconds == 86_400_000)
+    }
+
+    /// The id has a documented cap; an over-long one is refused and not echoed.
+    @Test func overlongIDsAreRefusedWithoutEcho() throws {
+        let limit = GuardConfig.Limits.maxIDBytes
+        let longest = String(repeating: "é", count: limit / 2)
+        #expect(try decoder.decode([with(["id": longest]), Fixtures.payload([1, 2, 3, 4])]).get().id == .string(longest))
+        let result = decoder.decode([with(["id": longest + "x"]), Fixtures.payload([1, 2, 3, 4])])
+        guard case .failure(let error) = result else { Issue.record("an id over \(limit) bytes was accepted"); return }
+        #expect(error.code == .badField && error.id == .none)
+        // Also when the request fails earlier (here: too many frames), the long id is not echoed.
+        let four = Fixtures.payload([1, 2, 3, 4])
+        guard case .failure(let early) = decoder.decode([with(["id": longest + "x"]), four, four]) else {
+            Issue.record("three frames were accepted"); return
+        }
+        #expect(early.code == .badFrames && early.id == .none)
+    }
+
     @Test func everyMalformedRequestGetsItsCode() {
         let four = Fixtures.payload([1, 2, 3, 4])
         #expect(code([Data("not json".utf8)]) == .badJSON)

@@ -17,6 +17,17 @@ import Testing
         handler.handle(request, receivedAt: receivedAt)
     }
 
+    /// A request built in code skips the decoder's range check: a huge client deadline with no policy
+    /// deadline must still be served, not trap converting to Int64 microseconds (issue 10).
+    @Test func hugeDeadlineDoesNotTrap() throws {
+        #expect(Fixtures.digitsPolicy.certify.deadlineMilliseconds == nil)
+        for deadline in [1e16, 1e300, .infinity, .nan] {
+            let outcome = run(Request(id: .string("d"), op: .predict, model: "digits-lstm", input: features(),
+                                      deadlineMilliseconds: deadline))
+            #expect(outcome.reply.isOK == !deadline.isNaN, "deadline \(deadline): \(outcome.reply.message ?? "ok")")
+        }
+    }
+
     @Test func predictMatchesTheModel() throws {
         let outcome = run(Request(id: .string("p"), op: .predict, model: "digits-lstm", input: features()))
         let prediction = try #require(outcome.reply.prediction)

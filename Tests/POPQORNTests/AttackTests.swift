@@ -95,7 +95,7 @@ struct AttackTests {
     }
 }
 
-/// The trained digit models of /work/shared/fixtures against the reference PGD radii in their attack.json.
+/// The trained digit models of ../shared/fixtures (when present) against the reference PGD radii in their attack.json.
 struct FixtureAttackTests {
     struct Input: Decodable {
         let label: Int
@@ -110,14 +110,9 @@ struct FixtureAttackTests {
         let results: [Result]
     }
 
-    /// <repo>/../shared/fixtures, the repo root being three levels above this file.
-    static let fixtures = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/fixtures")
-
-    @Test(arguments: ["rnn_digits", "lstm_digits", "gru_digits"], Norm.allCases)
+    @Test(.enabled(if: sharedFixturesPresent, sharedFixturesMissing), arguments: ["rnn_digits", "lstm_digits", "gru_digits"], Norm.allCases)
     func radiusIsCloseToTheReferenceAttack(folder: String, norm: Norm) throws {
-        let directory = Self.fixtures.appendingPathComponent(folder)
+        let directory = sharedFixtures.appendingPathComponent(folder)
         try #require(FileManager.default.fileExists(atPath: directory.path), "fixture folder \(directory.path) is missing")
         let model = try SequenceClassifier(contentsOf: directory)
         let inputs = try JSONDecoder().decode([Input].self, from: Data(contentsOf: directory.appendingPathComponent("inputs.json")))

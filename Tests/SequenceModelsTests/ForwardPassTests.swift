@@ -4,11 +4,16 @@ import Testing
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Every model folder the forward pass must reproduce: the bundled examples and the independent fixtures.
+/// The independent reference fixtures, in `../shared/fixtures` beside the repository on the development
+/// machines only. A fresh clone has none: the bundled `examples/models` then cover every architecture on
+/// their own, and the check that the fixtures were read is skipped, saying so.
+let sharedFixtures = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+let sharedFixturesPresent = FileManager.default.fileExists(atPath: sharedFixtures.path)
+
+/// Every model folder the forward pass must reproduce: the bundled examples and, when present, the fixtures.
 let modelFolders: [URL] = {
     let examples = repositoryRoot.appendingPathComponent("examples/models")
-    let fixtures = repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
-    return [examples, fixtures].flatMap { root in
+    return [examples, sharedFixtures].flatMap { root in
         ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).sorted().map { root.appendingPathComponent($0) }
     }.filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("inputs.json").path) }
 }()
@@ -22,11 +27,21 @@ struct RecordedInput: Decodable {
 
 @Suite("Forward pass reproduces PyTorch")
 struct ForwardPassTests {
+    /// The bundled examples alone (PyTorch's logits in each inputs.json) cover every architecture: RNN tanh,
+    /// ReLU and without bias, LSTM and GRU with one to three layers, token embeddings and a speech model.
     @Test func everyArchitectureVariantIsCovered() {
         let names = Set(modelFolders.map(\.lastPathComponent))
         for required in ["digits-rnn-tanh", "digits-rnn-relu", "digits-lstm", "digits-gru", "digits-lstm-2layer",
-                         "digits-gru-2layer", "digits-rnn-nobias", "news-lstm", "speech-gru", "rnn_digits", "lstm_digits", "gru_digits"] {
-            #expect(names.contains(required), "missing model folder \(required)")
+                         "digits-lstm-3layer", "digits-gru-2layer", "digits-rnn-nobias", "news-lstm", "news-gru", "speech-gru"] {
+            #expect(names.contains(required), "missing model folder examples/models/\(required)")
+        }
+    }
+
+    @Test(.enabled(if: sharedFixturesPresent, "../shared/fixtures is not beside the repository (a fresh clone): reference models skipped"))
+    func referenceFixturesAreRead() {
+        let names = Set(modelFolders.map(\.lastPathComponent))
+        for required in ["rnn_digits", "lstm_digits", "gru_digits"] {
+            #expect(names.contains(required), "missing fixture folder \(required)")
         }
     }
 
@@ -116,6 +131,62 @@ struct SafeTensorsTests {
     }
 }
 
+/// Crafted headers (issue 10): sizes that used to wrap the size check and let DType.decode write past its
+/// buffer, offsets outside the file, and weights that are not finite. Each must be a typed ModelError.
+@Suite("Safetensors reading: hostile headers")
+struct HostileSafeTensorsTests {
+    static func parse(_ header: String, data: [UInt8] = [0, 0, 0, 0, 0, 0, 0, 0]) throws(ModelError) -> SafeTensorsFile {
+        try SafeTensorsFile(bytes: SafeTensorsTests.file(header: header, data: data))
+    }
+
+    static func entry(shape: String, offsets: String, dtype: String = "F32") -> String {
+        #"{"a":{"dtype":"\#(dtype)","shape":\#(shape),"data_offsets":\#(offsets)}}"#
+    }
+
+    /// 2^31 x 2^31 float32s are 2^64 bytes, which wraps to 0: the old check compared 0 == 0 and then
+    /// decoded 2^62 elements from an empty range.
+    @Test func wrappingShapeProductIsRefused() {
+        #expect(throws: ModelError.corruptSafetensors("tensor a has 0 bytes for shape [2147483648, 2147483648] of F32")) {
+            try Self.parse(Self.entry(shape: "[2147483648,2147483648]", offsets: "[0,0]"))
+        }
+        #expect(throws: ModelError.corruptSafetensors("tensor a has 8 bytes for shape [4294967296, 4294967296, 2] of F64")) {
+            try Self.parse(Self.entry(shape: "[4294967296,4294967296,2]", offsets: "[0,8]", dtype: "F64"))
+        }
+    }
+
+    @Test(arguments: [
+        // Sizes beyond exact integers (2^62 + 2 elements, whose 4-byte product wraps to 8), fractions, bools.
+        ("[4611686018427387906]", "[0,8]"), ("[1e30]", "[0,8]"), ("[2.5]", "[0,8]"), ("[true, 2]", "[0,8]"),
+        ("[2]", "[0,1e30]"), ("[2]", "[0.5,8]"), ("[2]", "[0]"),
+    ])
+    func nonIntegerSizesAndOffsetsAreRefused(shape: String, offsets: String) {
+        #expect(throws: ModelError.self) { try Self.parse(Self.entry(shape: shape, offsets: offsets)) }
+    }
+
+    @Test func offsetsOutsideTheFileAreRefused() {
+        #expect(throws: ModelError.corruptSafetensors("tensor a data [-8, 0) lies outside the 8-byte buffer (truncated file?)")) {
+            try Self.parse(Self.entry(shape: "[2]", offsets: "[-8,0]"))
+        }
+        #expect(throws: ModelError.corruptSafetensors("tensor a data [0, 8000000000000000) lies outside the 8-byte buffer (truncated file?)")) {
+            try Self.parse(Self.entry(shape: "[2000000000000000]", offsets: "[0,8000000000000000]"))
+        }
+        #expect(throws: ModelError.corruptSafetensors("tensor a data [8, 4) lies outside the 8-byte buffer (truncated file?)")) {
+            try Self.parse(Self.entry(shape: "[1]", offsets: "[8,4]"))
+        }
+        #expect(throws: ModelError.corruptSafetensors("tensor a has a negative dimension")) {
+            try Self.parse(Self.entry(shape: "[-2,-1]", offsets: "[0,8]"))
+        }
+    }
+
+    @Test func nonFiniteWeightsAreRefusedNamingTheTensor() throws {
+        // 1.0 then NaN (float32), and +inf as float16.
+        let file = try Self.parse(Self.entry(shape: "[2]", offsets: "[0,8]"), data: [0, 0, 0x80, 0x3F, 0, 0, 0xC0, 0x7F])
+        #expect(throws: ModelError.nonFiniteWeight(tensor: "a", index: 1)) { try file.values(of: "a") }
+        let half = try Self.parse(Self.entry(shape: "[1]", offsets: "[0,2]", dtype: "F16"), data: [0x00, 0x7C])
+        #expect(throws: ModelError.nonFiniteWeight(tensor: "a", index: 0)) { try half.values(of: "a") }
+    }
+}
+
 @Suite("Loading model folders")
 struct ModelLoadingTests {
     /// A copy of a bundled model in a temporary folder, to break on purpose.
@@ -143,6 +214,33 @@ struct ModelLoadingTests {
         manifest["hidden_size"] = 16
         try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
         #expect(throws: ModelError.tensorShape(tensor: "rnn.weight_ih_l0", expected: [64, 8], found: [128, 8])) {
+            try SequenceClassifier(contentsOf: folder)
+        }
+    }
+
+    /// A model whose weights hold a NaN no longer loads (it used to answer `ok` with NaN logits).
+    @Test func nanWeightsRefuseTheModel() throws {
+        let folder = try scratchCopy(of: "digits-gru")
+        let weights = folder.appendingPathComponent("model.safetensors")
+        var bytes = try Data(contentsOf: weights)
+        let file = try SafeTensorsFile(bytes: bytes)
+        let name = "encoder.weight_hh_l0"
+        let info = try #require(file.tensors[name])
+        #expect(info.dtype == .f32)
+        let at = 8 + bytes.withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) } + info.dataRange.lowerBound + 4
+        bytes.replaceSubrange(at..<(at + 4), with: [0, 0, 0xC0, 0x7F])
+        try bytes.write(to: weights)
+        #expect(throws: ModelError.nonFiniteWeight(tensor: name, index: 1)) { try SequenceClassifier(contentsOf: folder) }
+    }
+
+    /// Sizes whose products (gates x hidden_size) could overflow are refused before any tensor is read.
+    @Test func hugeManifestSizesAreRefused() throws {
+        let folder = try scratchCopy(of: "digits-lstm")
+        let manifestURL = folder.appendingPathComponent("model.json")
+        var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        manifest["hidden_size"] = 1 << 62
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        #expect(throws: ModelError.invalidManifest("hidden_size must be >= 1 and <= 16777216, found \(1 << 62)")) {
             try SequenceClassifier(contentsOf: folder)
         }
     }

@@ -55,4 +55,23 @@ import Testing
         _ = try plain.send(Data("hello".utf8), dontWait: true)
         #expect(try router.receive() == nil)
     }
+
+    /// With domain enforcement (issue 10), a CURVE server whose ZAP handler is not running admits nobody;
+    /// without it libzmq would admit any client that knows the server's public key.
+    @Test func serverOptionsRefuseEveryoneWithoutAHandler() throws {
+        let context = try Context()
+        let server = try CurveKeyPair.generate()
+        let client = try CurveKeyPair.generate()
+        let router = try Socket(context: context, type: .router)
+        try router.set(SocketOption.curveServer(secretKey: server.secretKey, zapDomain: "test") + [.receiveTimeout(milliseconds: 500)])
+        try router.bind("tcp://127.0.0.1:*")
+        let dealer = try Socket(context: context, type: .dealer)
+        try dealer.set([.curveServerKey(server.publicKey), .curvePublicKey(client.publicKey),
+                        .curveSecretKey(client.secretKey), .linger(milliseconds: 0)])
+        try dealer.connect(try router.lastEndpoint)
+        _ = try dealer.send(Data("hello".utf8), dontWait: true)
+        #expect(try router.receive() == nil)
+        dealer.close()
+        router.close()
+    }
 }

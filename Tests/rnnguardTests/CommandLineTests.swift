@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Testing
 
@@ -115,4 +118,97 @@ struct CommandLineTests {
         #expect(run.stdout.contains("architecture  gru"))
         #expect(run.stdout.contains("encoder.weight_hh_l1"))
     }
+
+    /// Issue 10: an HTTP client that resets its connection (SO_LINGER 0: close sends RST) before the
+    /// metrics answer is written made that write raise SIGPIPE, which killed `serve`. Only the real
+    /// process shows it (test threads block SIGPIPE), so this runs the binary, resets 20 connections,
+    /// then checks it still runs, still answers a scrape and still stops cleanly on SIGTERM.
+    @Test func serveSurvivesClientsThatResetTheMetricsConnection() throws {
+        let port = try freePort()
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-sigpipe-\(UUID().uuidString).yaml")
+        try """
+            listen: tcp://127.0.0.1:*
+            metrics: 127.0.0.1:\(port)
+            workers: 1
+            models:
+              - {name: digits-lstm, path: examples/models/digits-lstm, decide: {accept_at_or_above: 0.1, refuse_below: 0.01}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let process = Process()
+        // The test runner ignores SIGPIPE and a child inherits that: `env --default-signal` gives serve the
+        // default disposition (terminate) a service manager would, or the test could not fail.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=PIPE", binary.path, "serve", "--config", config.path, "--log-level", "error"]
+        process.currentDirectoryURL = repositoryRoot
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+
+        // Wait for the metrics port (model loading comes first).
+        var ready: Int32 = -1
+        for _ in 0..<200 where ready < 0 {
+            ready = connectTo(port: port)
+            if ready < 0 { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        try #require(ready >= 0, "serve did not open the metrics port")
+        close(ready)
+
+        for _ in 0..<20 {
+            let fd = connectTo(port: port)
+            try #require(fd >= 0, "serve stopped listening: it died")
+            // Half a request head: the server's next read sees the reset, and its write after that is the
+            // one that raised SIGPIPE.
+            let request = Array("GET /metrics HTTP/1.1\r\n".utf8)
+            _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            var reset = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+            close(fd)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Thread.sleep(forTimeInterval: 0.5)  // the server's writes to the reset connections happen meanwhile
+        #expect(process.isRunning, "serve died (status \(process.isRunning ? 0 : process.terminationStatus))")
+
+        let fd = connectTo(port: port)
+        try #require(fd >= 0)
+        let request = Array("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        var response = [UInt8](repeating: 0, count: 64)
+        let n = read(fd, &response, response.count)
+        close(fd)
+        #expect(String(decoding: response.prefix(max(n, 0)), as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
+
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+}
+
+/// A TCP connection to 127.0.0.1:`port`, or -1.
+private func connectTo(port: UInt16) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_port = port.bigEndian
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    let connected = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    if connected != 0 { close(fd); return -1 }
+    return fd
+}
+
+/// A loopback port that was free a moment ago (the kernel's pick for port 0).
+private func freePort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    try #require(bound)
+    return UInt16(bigEndian: addr.sin_port)
 }

@@ -1,11 +1,13 @@
 import GuardProtocol
 import Prometheus
+import Synchronization
 
 /// The sidecar's Prometheus metrics, kept in their own registry (so several servers in one process, as in
 /// the tests, do not share counters) and served as text by ``MetricsHTTPServer``.
 ///
 /// Metric names, all prefixed `rnnguard_`:
-/// - `requests_total{model,op,decision,code}`: every reply; `decision` is accept/flag/refuse for
+/// - `requests_total{model,op,decision,code}`: every reply (`model` is a configured name, `unknown` for any
+///   other name, `none` when the request named none); `decision` is accept/flag/refuse for
 ///   certify, `none` otherwise; `code` is the error code or `ok`.
 /// - `inference_seconds{model}`, `certification_seconds{model,mode}`: latency histograms, separately.
 /// - `certified_radius{model}`: histogram of certified radii (partial ones included).
@@ -19,6 +21,9 @@ public final class GuardMetrics: Sendable {
     private let workersGauge: Gauge
     private let busyWorkersGauge: Gauge
     private let busySeconds: Counter
+    /// The only names that become `model` labels: a label set is kept for ever, so a client sending
+    /// random model names would otherwise grow /metrics without bound.
+    private let servedModels = Mutex<Set<String>>([])
 
     private static let latencyBuckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                    0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -35,16 +40,28 @@ public final class GuardMetrics: Sendable {
                                                                 "Seconds workers spent handling requests (rate / workers = utilisation)."))
     }
 
+    /// Names the configured models; any other model name is counted as `unknown`.
+    public func setServedModels(_ names: [String]) {
+        servedModels.withLock { $0 = Set(names) }
+    }
+
+    /// The `model` label for `model`: its name when served, `unknown` when not, `none` when absent.
+    func label(_ model: String?) -> String {
+        guard let model else { return "none" }
+        return servedModels.withLock { $0.contains(model) } ? model : "unknown"
+    }
+
     /// Counts one reply.
     public func countRequest(model: String?, op: RequestOperation?, decision: Decision.Action?, code: ErrorCode?) {
         registry.makeCounter(descriptor: Self.name("requests", "total", "Replies sent, by model, op, decision and error code."),
-                             labels: [("model", model ?? "none"), ("op", op?.rawValue ?? "none"),
+                             labels: [("model", label(model)), ("op", op?.rawValue ?? "none"),
                                       ("decision", decision?.rawValue ?? "none"), ("code", code?.rawValue ?? "ok")]).increment()
     }
 
     /// Records a handled model request: latencies and the certified radius.
     public func record(_ outcome: RequestOutcome) {
-        guard let model = outcome.model, outcome.errorCode == nil else { return }
+        guard outcome.model != nil, outcome.errorCode == nil else { return }
+        let model = label(outcome.model)
         if let seconds = outcome.inferenceSeconds {
             registry.makeValueHistogram(descriptor: Self.name("inference", "seconds", "Model inference time per request."),
                                         labels: [("model", model)], buckets: Self.latencyBuckets)

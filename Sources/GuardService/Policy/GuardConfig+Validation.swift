@@ -5,7 +5,7 @@ import ZeroMQ
 /// Building a ``GuardConfig`` from YAML, checking every value; each failure names its key path.
 extension GuardConfig {
     init(validating root: ConfigNode) throws(ConfigError) {
-        let keys = try root.mapping(allowed: ["listen", "metrics", "workers", "limits", "audit_log", "curve", "models"])
+        let keys = try root.mapping(allowed: ["listen", "metrics", "workers", "limits", "audit_log", "audit_key_file", "curve", "models"])
 
         guard let listenNode = keys["listen"] else { throw ConfigError("listen is required (e.g. tcp://127.0.0.1:5555)") }
         let listen = try listenNode.strings()
@@ -28,7 +28,10 @@ extension GuardConfig {
         var workers = 0
         if let node = keys["workers"], !node.isNull {
             workers = try node.int()
-            guard workers >= 0 else { throw ConfigError("workers must be >= 0 (0: one per core)") }
+            // Each worker is a thread; past this a typo, not a deployment.
+            guard (0...Self.maxWorkers).contains(workers) else {
+                throw ConfigError("workers must be 0 (one per core) to \(Self.maxWorkers), not \(workers)")
+            }
         }
 
         var limits = Limits()
@@ -36,6 +39,8 @@ extension GuardConfig {
 
         var auditLog: String?
         if let node = keys["audit_log"], !node.isNull { auditLog = try node.string() }
+        var auditKeyFile: String?
+        if let node = keys["audit_key_file"], !node.isNull { auditKeyFile = try node.string() }
 
         var curve: CurveSettings?
         if let node = keys["curve"], !node.isNull { curve = try Self.curve(node) }
@@ -52,21 +57,36 @@ extension GuardConfig {
         guard !models.isEmpty else { throw ConfigError("models must list at least one model") }
 
         self.init(listen: listen, metrics: metrics, workers: workers, limits: limits, auditLog: auditLog,
-                  curve: curve, models: models)
+                  curve: curve, models: models, auditKeyFile: auditKeyFile)
     }
 
     private static func limits(_ node: ConfigNode) throws(ConfigError) -> Limits {
         let keys = try node.mapping(allowed: ["max_message_bytes", "max_sequence_length", "queue_depth"])
         var limits = Limits()
-        if let value = keys["max_message_bytes"] { limits.maxMessageBytes = try positive(value) }
-        if let value = keys["max_sequence_length"] { limits.maxSequenceLength = try positive(value) }
-        if let value = keys["queue_depth"] { limits.queueDepth = try positive(value) }
+        if let value = keys["max_message_bytes"] { limits.maxMessageBytes = try positive(value, max: Limits.maxMessageBytesCap) }
+        if let value = keys["max_sequence_length"] { limits.maxSequenceLength = try positive(value, max: Limits.maxCountCap) }
+        if let value = keys["queue_depth"] { limits.queueDepth = try positive(value, max: Limits.maxCountCap) }
         return limits
     }
 
-    private static func positive(_ node: ConfigNode) throws(ConfigError) -> Int {
+    /// Most worker threads a policy may ask for.
+    static let maxWorkers = 1024
+    /// Largest decision threshold (a perturbation radius): far beyond any input scale, and small enough
+    /// that the certifier's interval arithmetic stays finite.
+    static let maxThreshold: Double = 1000
+
+    /// An integer in 1...max: serve combines these limits (doubles the message size, sizes buffers), so
+    /// --check-config refuses what serve could not run.
+    private static func positive(_ node: ConfigNode, max: Int) throws(ConfigError) -> Int {
         let value = try node.int()
-        guard value > 0 else { throw ConfigError("\(node.path) must be > 0") }
+        guard value > 0, value <= max else { throw ConfigError("\(node.path) must be > 0 and <= \(max), not \(value)") }
+        return value
+    }
+
+    /// A number in `range`, said in the message as `described`.
+    private static func number(_ node: ConfigNode, in range: ClosedRange<Double>, _ described: String) throws(ConfigError) -> Double {
+        let value = try node.double()
+        guard range.contains(value) else { throw ConfigError("\(node.path) must be \(described), not \(node.shown)") }
         return value
     }
 
@@ -143,8 +163,11 @@ extension GuardConfig {
             policy.mode = mode
         }
         if let value = keys["deadline_ms"], !value.isNull {
-            let deadline = try value.double()
-            guard deadline > 0 else { throw ConfigError("\(value.path) must be > 0") }
+            // The handler turns it into Int64 microseconds: refuse here what would overflow there.
+            let deadline = try value.double(), maximum = Limits.maxDeadlineMilliseconds
+            guard deadline > 0, deadline <= maximum else {
+                throw ConfigError("\(value.path) must be > 0 and <= \(Int(maximum)) (one day), not \(value.shown)")
+            }
             policy.deadlineMilliseconds = deadline
         }
         if let value = keys["allow_overrides"] {
@@ -162,10 +185,9 @@ extension GuardConfig {
         let keys = try node.mapping(allowed: ["accept_at_or_above", "refuse_below", "on_deadline"])
         guard let acceptNode = keys["accept_at_or_above"] else { throw ConfigError("\(node.path).accept_at_or_above is required") }
         guard let refuseNode = keys["refuse_below"] else { throw ConfigError("\(node.path).refuse_below is required") }
-        let accept = try acceptNode.double()
-        let refuse = try refuseNode.double()
-        guard accept >= 0 else { throw ConfigError("\(acceptNode.path) must be >= 0") }
-        guard refuse >= 0 else { throw ConfigError("\(refuseNode.path) must be >= 0") }
+        let range = 0...maxThreshold, described = ">= 0 and <= \(Int(maxThreshold))"
+        let accept = try number(acceptNode, in: range, described)
+        let refuse = try number(refuseNode, in: range, described)
         guard refuse <= accept else { throw ConfigError("\(node.path).refuse_below must be <= accept_at_or_above") }
         var onDeadline = DeadlineAction.flag
         if let value = keys["on_deadline"] {

@@ -16,17 +16,20 @@ public struct GuardConfig: Sendable {
     public var limits: Limits
     /// Where flagged and refused predictions are appended as JSON lines (nil: no audit log).
     public var auditLog: String?
+    /// A file holding the audit log's HMAC key (nil: a random key per run). See ``AuditLog``.
+    public var auditKeyFile: String?
     /// CurveZMQ settings (nil: plain TCP, no authentication).
     public var curve: CurveSettings?
     public var models: [ModelPolicy]
 
     public init(listen: [String], metrics: String? = nil, workers: Int = 0, limits: Limits = Limits(),
-                auditLog: String? = nil, curve: CurveSettings? = nil, models: [ModelPolicy]) {
+                auditLog: String? = nil, curve: CurveSettings? = nil, models: [ModelPolicy], auditKeyFile: String? = nil) {
         self.listen = listen
         self.metrics = metrics
         self.workers = workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount
         self.limits = limits
         self.auditLog = auditLog
+        self.auditKeyFile = auditKeyFile
         self.curve = curve
         self.models = models
     }
@@ -45,6 +48,28 @@ public struct GuardConfig: Sendable {
             self.maxMessageBytes = maxMessageBytes
             self.maxSequenceLength = maxSequenceLength
             self.queueDepth = queueDepth
+        }
+
+        // The accepted ranges of numbers from a request or a policy (docs/protocol.md, config/guard.yaml).
+        // Each is far above any real use and far below where the arithmetic done with it could overflow,
+        // so a value that passes its check can never trap later.
+
+        /// Largest `deadline_ms` (a request's or a policy's): one day. Its microseconds fit an Int64 by far.
+        public static let maxDeadlineMilliseconds: Double = 86_400_000
+        /// Largest `limits.max_message_bytes`: 1 GiB (twice it, plus slack, is the libzmq frame cap).
+        public static let maxMessageBytesCap = 1 << 30
+        /// Largest `limits.max_sequence_length` and `limits.queue_depth`.
+        public static let maxCountCap = 1 << 20
+        /// Longest request `id` string, in UTF-8 bytes; every reply echoes it.
+        public static let maxIDBytes = 256
+
+        /// The libzmq `ZMQ_MAXMSGSIZE` for one frame: twice `maxMessageBytes` plus 64 KiB, so a request
+        /// somewhat over the limit is still read and answered `too_large`. Overflow-checked because a
+        /// programmatic config need not have passed validation; it saturates (no cap) instead of trapping.
+        public var maxFrameBytes: Int64 {
+            let (doubled, overflow) = Int64(clamping: maxMessageBytes).multipliedReportingOverflow(by: 2)
+            let (cap, overflow2) = doubled.addingReportingOverflow(65_536)
+            return overflow || overflow2 ? Int64.max : cap
         }
     }
 

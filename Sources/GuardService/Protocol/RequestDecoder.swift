@@ -1,6 +1,7 @@
 import Foundation
 import GuardProtocol
 import POPQORN
+import SequenceModels
 
 /// Turns the body frames of a request (everything after the routing envelope) into a ``Request``.
 ///
@@ -67,7 +68,11 @@ public struct RequestDecoder: Sendable {
         var request = Request(id: fields.id, op: op, model: model)
         request.input = try input(fields, payload: payload)
         if let deadline = try fields.double("deadline_ms") {
-            guard deadline > 0 else { throw fields.error(.badField, "deadline_ms must be > 0") }
+            // Checked here, before any arithmetic: the handler turns it into microseconds.
+            let maximum = GuardConfig.Limits.maxDeadlineMilliseconds
+            guard deadline > 0, deadline <= maximum else {
+                throw fields.error(.badField, "deadline_ms must be > 0 and <= \(Int(maximum)) (one day), not \(deadline)")
+            }
             request.deadlineMilliseconds = deadline
         }
         request.overrides = try overrides(fields)
@@ -156,9 +161,10 @@ public struct RequestDecoder: Sendable {
         (try? JSONSerialization.jsonObject(with: frame)) as? [String: Any]
     }
 
+    /// The id to echo even when the request fails its checks; an over-long one is not echoed.
     private static func id(in header: [String: Any]) -> RequestID? {
         switch header["id"] {
-        case let text as String: .string(text)
+        case let text as String: text.utf8.count <= GuardConfig.Limits.maxIDBytes ? .string(text) : nil
         case let value?: HeaderFields.integer(value).map(RequestID.number)
         case nil: nil
         }
@@ -198,7 +204,15 @@ private struct HeaderFields {
 
     func requestID() throws(RequestError) -> RequestID {
         guard let value = value("id") else { return .none }
-        if let text = value as? String { return .string(text) }
+        if let text = value as? String {
+            // Every reply echoes the id (and queued replies hold it): cap it, and leave it out of the
+            // error reply rather than echo what was refused.
+            let maximum = GuardConfig.Limits.maxIDBytes
+            guard text.utf8.count <= maximum else {
+                throw error(.badField, "id must be at most \(maximum) bytes of UTF-8, not \(text.utf8.count)")
+            }
+            return .string(text)
+        }
         if let number = Self.integer(value) { return .number(number) }
         throw error(.badField, "id must be a string or an integer")
     }
@@ -235,17 +249,8 @@ private struct HeaderFields {
         return numbers
     }
 
-    /// An exact JSON integer (not a bool, not 1.5).
-    static func integer(_ value: Any) -> Int? {
-        guard !isBool(value), let number = value as? NSNumber else { return nil }
-        let double = number.doubleValue
-        guard double.rounded() == double, abs(double) < 9.0e15 else { return nil }
-        return number.intValue
-    }
+    /// An exact JSON integer (not a bool, not 1.5), below 9e15 in magnitude.
+    static func integer(_ value: Any) -> Int? { JSONNumber.integer(value) }
 
-    /// JSON `true`/`false`: Foundation hands them over as NSNumbers that also cast to Int, and only
-    /// their Objective-C type ("c", char) tells them apart.
-    static func isBool(_ value: Any) -> Bool {
-        (value as? NSNumber).map { String(cString: $0.objCType) == "c" } ?? false
-    }
+    static func isBool(_ value: Any) -> Bool { JSONNumber.isBool(value) }
 }

@@ -52,7 +52,8 @@ public final class GuardServer: @unchecked Sendable {
         self.handler = RequestHandler(models: models, limits: config.limits)
         self.decoder = RequestDecoder(limits: config.limits)
         self.queue = WorkQueue(capacity: config.limits.queueDepth)
-        self.audit = try config.auditLog.map { path throws(ServerError) in try AuditLog(path: path) }
+        self.audit = try config.auditLog.map { path throws(ServerError) in try AuditLog(path: path, keyFile: config.auditKeyFile) }
+        metrics.setServedModels(models.map(\.policy.name))
     }
 
     /// The bound endpoints, with wildcard ports resolved (`tcp://127.0.0.1:*` -> `tcp://127.0.0.1:40123`).
@@ -128,9 +129,9 @@ public final class GuardServer: @unchecked Sendable {
         let router = try Socket(context: context, type: .router)
         // Replies to vanished clients fail visibly instead of disappearing; one frame far beyond the
         // request limit drops the connection before it is buffered. Listener options are fixed at bind.
-        try router.set([.routerMandatory(true), .maxMessageSize(Int64(config.limits.maxMessageBytes) * 2 + 65_536)])
+        try router.set([.routerMandatory(true), .maxMessageSize(config.limits.maxFrameBytes)])
         if let curve = config.curve {
-            try router.set([.curveServer(true), .curveSecretKey(curve.secretKey), .zapDomain("rnnguard")])
+            try router.set(SocketOption.curveServer(secretKey: curve.secretKey, zapDomain: "rnnguard"))
         }
         var endpoints: [String] = []
         for endpoint in config.listen {
@@ -254,7 +255,7 @@ public final class GuardServer: @unchecked Sendable {
     private func reply(_ reply: Reply, envelope: [Data], on router: Socket, op: RequestOperation?, model: String?) {
         metrics.countRequest(model: model, op: op, decision: nil, code: reply.code)
         if let code = reply.code {
-            logger.debug("request refused", metadata: ["id": "\(reply.id)", "code": "\(code.rawValue)", "message": "\(reply.message ?? "")"])
+            logger.debug("request refused", metadata: ["id": .escaped(reply.id), "code": "\(code.rawValue)", "message": .escaped(reply.message ?? "")])
         }
         send(envelope + [reply.encoded()], on: router)
     }

@@ -133,7 +133,10 @@ public struct RequestHandler: Sendable {
                           receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant? {
         let budgets = [policy.deadlineMilliseconds, request.deadlineMilliseconds].compactMap { $0 }
         guard let budget = budgets.min() else { return nil }
-        return receivedAt + .microseconds(Int64(budget * 1000))
+        // The decoder and the policy validation keep both within range; a request or policy built in code
+        // skips them, so clamp again rather than trap converting to Int64 (NaN counts as no time at all).
+        let clamped = budget.isNaN ? 0 : min(max(budget, 0), GuardConfig.Limits.maxDeadlineMilliseconds)
+        return receivedAt + .microseconds(Int64(clamped * 1000))
     }
 
     /// The feature sequence of the request's input, checked against the model and the limits.

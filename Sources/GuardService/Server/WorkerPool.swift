@@ -35,14 +35,14 @@ final class WorkerPool: Sendable {
                     do {
                         try socket.send(job.envelope + [outcome.reply.encoded()])
                     } catch {
-                        logger.error("worker could not hand back a reply", metadata: ["id": "\(job.request.id)", "error": "\(error)"])
+                        logger.error("worker could not hand back a reply", metadata: ["id": .escaped(job.request.id), "error": "\(error)"])
                     }
                     metrics.countRequest(model: outcome.model, op: outcome.op, decision: outcome.decision?.action,
                                          code: outcome.errorCode)
                     metrics.record(outcome)
                     Self.log(outcome, logger: logger)
                     if let audit, let model = outcome.model, let policy = policies[model],
-                       let record = AuditLog.record(for: outcome, policy: policy) {
+                       let record = audit.record(for: outcome, policy: policy) {
                         audit.append(record)
                     }
                     metrics.addBusyTime(seconds: RequestHandler.seconds(ContinuousClock.now - started))
@@ -64,11 +64,11 @@ final class WorkerPool: Sendable {
     }
 
     private static func log(_ outcome: RequestOutcome, logger: Logger) {
-        var metadata: Logger.Metadata = ["id": "\(outcome.reply.id)", "model": "\(outcome.model ?? "-")",
+        var metadata: Logger.Metadata = ["id": .escaped(outcome.reply.id), "model": .escaped(outcome.model ?? "-"),
                                          "op": "\(outcome.op?.rawValue ?? "-")"]
         if let code = outcome.errorCode {
             metadata["code"] = "\(code.rawValue)"
-            metadata["message"] = "\(outcome.reply.message ?? "")"
+            metadata["message"] = .escaped(outcome.reply.message ?? "")
             logger.log(level: code == .internal ? .error : .debug, "request failed", metadata: metadata)
             return
         }

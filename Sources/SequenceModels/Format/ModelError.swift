@@ -15,6 +15,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownToken(position: Int, id: Int, vocabularySize: Int)
     case noEmbedding
     case noVocabulary
+    case nonFiniteWeight(tensor: String, index: Int)
 
     public var description: String {
         switch self {
@@ -33,6 +34,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
             return "token \(position) has id \(id), outside the vocabulary of \(size)"
         case .noEmbedding: return "the model has no embedding layer: give a sequence of feature vectors, not tokens"
         case .noVocabulary: return "the model has no vocabulary: give token ids or a sequence, not text"
+        case let .nonFiniteWeight(tensor, index): return "tensor \(tensor) holds NaN or an infinity (element \(index))"
         }
     }
 }

@@ -77,11 +77,15 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         try validate()
     }
 
-    /// Sizes must be positive; `nonlinearity` belongs to vanilla RNNs only (absent means tanh, as in PyTorch).
+    /// Largest size in a manifest. Loading multiplies sizes (gates x hidden_size, rows x columns); below
+    /// 2^24 each, every such product stays far from Int overflow, and the tensors must still be in the file.
+    public static let maxSize = 1 << 24
+
+    /// Sizes must be in 1...maxSize; `nonlinearity` belongs to vanilla RNNs only (absent means tanh, as in PyTorch).
     func validate() throws(ModelError) {
         for (key, value) in [("input_size", inputSize), ("hidden_size", hiddenSize),
-                             ("num_layers", numLayers), ("num_classes", numClasses)] where value < 1 {
-            throw .invalidManifest("\(key) must be >= 1, found \(value)")
+                             ("num_layers", numLayers), ("num_classes", numClasses)] where !(1...Self.maxSize).contains(value) {
+            throw .invalidManifest("\(key) must be >= 1 and <= \(Self.maxSize), found \(value)")
         }
         if nonlinearity == .relu && architecture != .rnn {
             throw .invalidManifest("nonlinearity relu is only valid for architecture rnn")

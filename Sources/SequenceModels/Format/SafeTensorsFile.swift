@@ -61,28 +61,49 @@ public struct SafeTensorsFile: Sendable {
     private static func parseEntry(name: String, _ value: Any, bufferSize: Int) throws(ModelError) -> TensorInfo {
         guard let entry = value as? [String: Any],
               let dtypeName = entry["dtype"] as? String,
-              let shape = (entry["shape"] as? [NSNumber])?.map(\.intValue),
-              let offsets = (entry["data_offsets"] as? [NSNumber])?.map(\.intValue), offsets.count == 2
+              let shapeList = entry["shape"] as? [Any],
+              let offsetList = entry["data_offsets"] as? [Any], offsetList.count == 2
         else { throw .corruptSafetensors("entry for \(name) lacks dtype, shape or data_offsets") }
         guard let dtype = DType(rawValue: dtypeName) else { throw .unsupportedDType(tensor: name, dtype: dtypeName) }
+        // Exact integers only: NSNumber.intValue would wrap 1e30 or truncate 1.5 into a "valid" size.
+        let shape = shapeList.compactMap(JSONNumber.integer), offsets = offsetList.compactMap(JSONNumber.integer)
+        guard shape.count == shapeList.count, offsets.count == 2 else {
+            throw .corruptSafetensors("tensor \(name) has a shape or data_offsets that are not integers")
+        }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw .corruptSafetensors("tensor \(name) has a negative dimension") }
         let (begin, end) = (offsets[0], offsets[1])
         guard 0 <= begin, begin <= end, end <= bufferSize else {
             throw .corruptSafetensors("tensor \(name) data [\(begin), \(end)) lies outside the \(bufferSize)-byte buffer (truncated file?)")
         }
-        let elementCount = shape.reduce(1, *)
-        guard end - begin == elementCount * dtype.byteCount else {
+        // The size check is what keeps DType.decode inside the file, so it must not wrap: a shape whose
+        // product times the byte width overflows (e.g. near 2^62) is refused, never compared modulo 2^64.
+        guard let byteCount = Self.byteCount(shape: shape, dtype: dtype), byteCount == end - begin else {
             throw .corruptSafetensors("tensor \(name) has \(end - begin) bytes for shape \(shape) of \(dtypeName)")
         }
         return TensorInfo(dtype: dtype, shape: shape, dataRange: begin..<end)
     }
 
-    /// The tensor's elements widened to `Double`, in row-major order.
+    /// Elements times byte width, or nil when that overflows Int.
+    private static func byteCount(shape: [Int], dtype: DType) -> Int? {
+        var total = dtype.byteCount
+        for dimension in shape {
+            let (product, overflow) = total.multipliedReportingOverflow(by: dimension)
+            if overflow { return nil }
+            total = product
+        }
+        return total
+    }
+
+    /// The tensor's elements widened to `Double`, in row-major order. Weights must be finite: a NaN or an
+    /// infinity would make every prediction NaN (answered `ok`) and every bound meaningless.
     public func values(of name: String) throws(ModelError) -> [Double] {
         guard let info = tensors[name] else { throw .missingTensor(name) }
-        return data.withUnsafeBytes { raw in
-            info.dtype.decode(raw, offset: dataStart + info.dataRange.lowerBound, count: info.shape.reduce(1, *))
+        // dataRange was checked against the file at parse time, so its length / byteCount is the count.
+        let values = data.withUnsafeBytes { raw in
+            info.dtype.decode(raw, offset: dataStart + info.dataRange.lowerBound, count: info.dataRange.count / info.dtype.byteCount)
         }
+        if let index = values.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteWeight(tensor: name, index: index) }
+        return values
     }
 
     /// The named tensor, checked against the shape the model needs.
