@@ -95,14 +95,15 @@ public struct Reply: Codable, Sendable {
         public var failedAt: Double?
         /// False when the deadline stopped certification early (the radius is then partial).
         public var complete: Bool
-        /// Bound passes spent.
-        public var passes: Int
+        /// Bound computations spent (`bound_computations`; also sent as `passes`, its protocol v1 name):
+        /// one per radius a threshold check or a search step tried.
+        public var boundComputations: Int
         /// Certification time (`ms`).
         public var milliseconds: Double
 
         /// Memberwise.
         public init(mode: String, norm: String, frames: String, target: Int?, radius: Double, failedAt: Double?,
-                    complete: Bool, passes: Int, milliseconds: Double) {
+                    complete: Bool, boundComputations: Int, milliseconds: Double) {
             self.mode = mode
             self.norm = norm
             self.frames = frames
@@ -110,13 +111,44 @@ public struct Reply: Codable, Sendable {
             self.radius = radius
             self.failedAt = failedAt
             self.complete = complete
-            self.passes = passes
+            self.boundComputations = boundComputations
             self.milliseconds = milliseconds
         }
 
         enum CodingKeys: String, CodingKey {
-            case mode, norm, frames, target, radius, failedAt = "failed_at", complete, passes
+            case mode, norm, frames, target, radius, failedAt = "failed_at", complete
+            case boundComputations = "bound_computations"
+            case passes
             case milliseconds = "ms"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            mode = try container.decode(String.self, forKey: .mode)
+            norm = try container.decode(String.self, forKey: .norm)
+            frames = try container.decode(String.self, forKey: .frames)
+            target = try container.decodeIfPresent(Int.self, forKey: .target)
+            radius = try container.decode(Double.self, forKey: .radius)
+            failedAt = try container.decodeIfPresent(Double.self, forKey: .failedAt)
+            complete = try container.decode(Bool.self, forKey: .complete)
+            // A v1 server sends only `passes`.
+            boundComputations = try container.decodeIfPresent(Int.self, forKey: .boundComputations)
+                ?? container.decode(Int.self, forKey: .passes)
+            milliseconds = try container.decode(Double.self, forKey: .milliseconds)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(mode, forKey: .mode)
+            try container.encode(norm, forKey: .norm)
+            try container.encode(frames, forKey: .frames)
+            try container.encodeIfPresent(target, forKey: .target)
+            try container.encode(radius, forKey: .radius)
+            try container.encodeIfPresent(failedAt, forKey: .failedAt)
+            try container.encode(complete, forKey: .complete)
+            try container.encode(boundComputations, forKey: .boundComputations)
+            try container.encode(boundComputations, forKey: .passes)
+            try container.encode(milliseconds, forKey: .milliseconds)
         }
     }
 

@@ -64,7 +64,7 @@ struct CertificateReport: Encodable {
         case labelName = "label_name"
         case frameRadii = "frame_radii"
         case attackRadius = "attack_radius"
-        case boundComputations = "bound_passes"
+        case boundComputations = "bound_computations"
         case backwardPasses = "backward_passes"
     }
 }

@@ -41,7 +41,7 @@ import Testing
         let certificate = try #require(outcome.reply.certificate)
         let decision = try #require(outcome.decision)
         #expect(certificate.mode == "threshold" && certificate.complete)
-        #expect((1...2).contains(certificate.passes))
+        #expect((1...2).contains(certificate.boundComputations))
         #expect([0, 0.03, 0.1].contains(certificate.radius))
         let expected = Decision.make(radius: certificate.radius, complete: true, policy: Fixtures.digitsPolicy.decide)
         #expect(decision == expected)

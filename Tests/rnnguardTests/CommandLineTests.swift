@@ -71,7 +71,7 @@ struct CommandLineTests {
         let bracket = try #require(report["bracket"] as? [Double])
         #expect(radius > 0 && bracket[0] == radius && bracket[1] > radius)
         if let attack = report["attack_radius"] as? Double { #expect(attack >= radius) }
-        #expect((report["bound_passes"] as? Int ?? 0) > 1)
+        #expect((report["bound_computations"] as? Int ?? 0) > 1)
     }
 
     @Test func fastDefaultAndThoroughAreOrderedByTightness() throws {

@@ -38,8 +38,8 @@ public struct CertifyPolicy: Sendable {
     }
 }
 
-/// `threshold`: one or two bound passes at the decision thresholds (the production fast path);
-/// `radius`: a bisection for the largest certified radius (for reports and audits).
+/// `threshold`: one or two bound computations at the decision thresholds (the production fast path);
+/// `radius`: a search for the largest certified radius (regula falsi; for reports and audits).
 public enum CertifyMode: String, Sendable, CaseIterable {
     case threshold
     case radius

@@ -93,7 +93,7 @@ public struct RequestHandler: Sendable {
         outcome.reply.certificate = Reply.CertificateBody(
             mode: mode.rawValue, norm: perturbation.norm.rawValue, frames: perturbation.frames.description,
             target: target, radius: certificate.radius, failedAt: certificate.failedAt, complete: certificate.complete,
-            passes: certificate.passes, milliseconds: Self.milliseconds(certifyDone - inferenceDone))
+            boundComputations: certificate.passes, milliseconds: Self.milliseconds(certifyDone - inferenceDone))
         outcome.reply.decision = Reply.DecisionBody(decision)
         outcome.decision = decision
         outcome.radius = certificate.radius
