@@ -69,37 +69,6 @@ import Testing
         #expect(try httpGet(port: port, path: "/other").hasPrefix("HTTP/1.1 404"))
     }
 
-    @Test func flaggedAndRefusedPredictionsAreAudited() throws {
-        let path = Fixtures.temporaryPath("audit.jsonl")
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        // Thresholds no prediction reaches: every certify is refused and audited.
-        var strict = Fixtures.digitsPolicy
-        strict.decide = DecisionPolicy(acceptAtOrAbove: 1000, refuseBelow: 1000)
-        let models = [ServedModel(policy: strict, classifier: Fixtures.models[0].classifier)]
-        var config = Fixtures.config(auditLog: path)
-        config.models = [strict]
-        let server = try Fixtures.startServer(config, models: models)
-        let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000)
-        let refused = try client.certify(model: "digits-lstm", sequence: Fixtures.digitsInputs[2])
-        _ = try client.predict(model: "digits-lstm", sequence: Fixtures.digitsInputs[2])  // predictions are not audited
-        server.stop()
-        server.wait()
-
-        #expect(refused.decision?.action == "refuse")
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        try #require(lines.count == 1)
-        let record = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: Any]
-        #expect(record["model"] as? String == "digits-lstm")
-        #expect(refused.id == .string(record["id"] as? String ?? ""))
-        #expect(record["decision"] as? String == "refuse")
-        #expect(record["radius"] as? Double == refused.certificate?.radius)
-        #expect((record["policy"] as? [String: Any])?["refuse_below"] as? Double == 1000)
-        #expect(record["time"] is String)
-        // The digest is the SHA-256 of the payload bytes the client sent.
-        let payload = Fixtures.payload(Fixtures.digitsInputs[2].flatMap { $0 })
-        #expect(record["input_sha256"] as? String == SHA256.hex([UInt8](payload)))
-    }
-
     @Test func sha256MatchesKnownVectors() {
         #expect(SHA256.hex([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

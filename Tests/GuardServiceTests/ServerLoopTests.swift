@@ -12,13 +12,14 @@ import Testing
     let recorder = InMemoryRecorder()
     let clock = ManualClock()
 
-    private func loop(workers: Int = 1, queue: Int = 4, models: [ServedModel] = Fixtures.models) -> ServerLoop {
+    private func loop(workers: Int = 1, queue: Int = 4, models: [ServedModel] = Fixtures.models,
+                      recorder: (any ServerRecorder)? = nil) -> ServerLoop {
         var logger = Logger(label: "rnnguard.test")
         logger.logLevel = .critical
         let core = ServerCore(workers: workers, queueCapacity: queue, limits: Fixtures.limits, models: models.map(\.info),
                               startedAt: clock.now())
         return ServerLoop(core: core, transport: transport, handler: RequestHandler(models: models, limits: Fixtures.limits, clock: clock),
-                          recorder: recorder, clock: clock, logger: logger)
+                          recorder: recorder ?? self.recorder, clock: clock, logger: logger)
     }
 
     /// Turns `loop` until `count` replies have been sent (workers run on their own threads).
@@ -125,6 +126,46 @@ import Testing
         #expect(!loop.turn(timeout: .milliseconds(10)))
         #expect(code("racing") == "shutting_down")
         finish(loop)
+    }
+
+    /// The real recorder, read without scraping: the loop records each reply right after sending it.
+    @Test func theObservabilityRecorderCountsEveryReplyAndAuditsRefusals() throws {
+        let path = Fixtures.temporaryPath("audit.jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var strict = Fixtures.digitsPolicy
+        strict.decide = DecisionPolicy(acceptAtOrAbove: 1000, refuseBelow: 1000)
+        let models = [ServedModel(policy: strict, classifier: Fixtures.models[0].classifier)]
+        let metrics = GuardMetrics()
+        let recorder = ObservabilityRecorder(metrics: metrics, audit: try AuditLog(path: path),
+                                             logger: Logger(label: "rnnguard.test"), models: models.map(\.info))
+        let loop = loop(workers: 1, queue: 1, models: models, recorder: recorder)
+        defer { finish(loop) }
+        transport.deliver(predict("p"), from: "client")
+        transport.deliver(predict("c", input: 2, op: "certify"), from: "client")
+        transport.deliver(predict("b"), from: "client")
+        transport.deliver([Data("junk".utf8)], from: "client")
+        turn(loop, untilReplies: 4)
+
+        let exposition = metrics.exposition()
+        for line in [
+            #"rnnguard_requests_total{model="digits-lstm",op="predict",decision="none",code="ok"} 1"#,
+            #"rnnguard_requests_total{model="digits-lstm",op="certify",decision="refuse",code="ok"} 1"#,
+            #"rnnguard_requests_total{model="digits-lstm",op="predict",decision="none",code="busy"} 1"#,
+            #"rnnguard_requests_total{model="none",op="none",decision="none",code="bad_json"} 1"#,
+            #"rnnguard_inference_seconds_count{model="digits-lstm"} 2"#,
+            #"rnnguard_certified_radius_count{model="digits-lstm"} 1"#,
+            "rnnguard_queue_capacity 1", "rnnguard_workers 1",
+        ] {
+            #expect(exposition.contains(line), "missing: \(line)")
+        }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        try #require(lines.count == 1)
+        let record = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
+        #expect(record?["id"] as? String == "c" && record?["decision"] as? String == "refuse")
+        #expect((record?["policy"] as? [String: Any])?["refuse_below"] as? Double == 1000)
+        #expect(record?["radius"] as? Double == transport.repliesByID[.string("c")]?.certificate?.radius)
+        // The digest is the SHA-256 of the payload bytes the client sent.
+        #expect(record?["input_sha256"] as? String == SHA256.hex([UInt8](predict("c", input: 2)[1])))
     }
 
     @Test func everyBadInputGetsItsCodeAndTheNextRequestIsServed() throws {
