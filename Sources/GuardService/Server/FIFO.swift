@@ -27,12 +27,13 @@ struct FIFO<Element> {
 
     /// Removes and returns, oldest first, every item that `isRemoved` selects.
     mutating func removeAll(where isRemoved: (Element) -> Bool) -> [Element] {
+        // The common case, checked on every tick: nothing to remove, nothing to copy.
+        guard items[head...].contains(where: isRemoved) else { return [] }
         var removed: [Element] = []
         var kept: [Element] = []
         for item in items[head...] {
             if isRemoved(item) { removed.append(item) } else { kept.append(item) }
         }
-        guard !removed.isEmpty else { return [] }
         items = kept
         head = 0
         return removed

@@ -1,5 +1,4 @@
 import Foundation
-import GuardProtocol
 import Logging
 import Synchronization
 import ZeroMQ
