@@ -5,7 +5,8 @@ import GuardService
 import Testing
 import ZeroMQ
 
-/// The real server over real loopback sockets.
+/// The real server over real loopback sockets, end to end: the rules themselves are tested without
+/// sockets in ServerCoreTests and ServerLoopTests.
 @Suite struct ServerTests {
     private func withServer(_ config: GuardConfig = Fixtures.config(), _ body: (GuardServer, String) throws -> Void) throws {
         let server = try Fixtures.startServer(config)
@@ -64,45 +65,6 @@ import ZeroMQ
         }
     }
 
-    @Test func everyBadInputGetsItsCodeAndTheNextRequestIsServed() throws {
-        let header = Fixtures.header
-        let good = Fixtures.payload(Fixtures.digitsInputs[0].flatMap { $0 })
-        let predict: [String: Any] = ["v": 1, "id": "bad", "op": "predict", "model": "digits-lstm", "shape": [8, 8], "dtype": "f32"]
-        func with(_ changes: [String: Any]) -> Data { header(predict.merging(changes) { $1 }) }
-        var nan = Fixtures.digitsInputs[0].flatMap { $0 }
-        nan[10] = .nan
-        let cases: [(String, [Data], String)] = [
-            ("not JSON", [Data("not json".utf8)], "bad_json"),
-            ("missing op", [header(["v": 1, "id": "bad"])], "missing_field"),
-            ("missing model", [header(["v": 1, "id": "bad", "op": "predict", "shape": [8, 8], "dtype": "f32"]), good], "missing_field"),
-            ("three frames", [with([:]), good, good], "bad_frames"),
-            ("no payload", [with([:])], "bad_frames"),
-            ("payload size", [with(["shape": [8, 7]]), good], "shape_mismatch"),
-            ("feature count", [with(["shape": [16, 4]]), good], "shape_mismatch"),
-            ("NaN", [with([:]), Fixtures.payload(nan)], "non_finite"),
-            ("unknown model", [with(["model": "no-such-model"]), good], "unknown_model"),
-            ("unknown op", [header(["v": 1, "id": "bad", "op": "nope"])], "unknown_op"),
-            ("dtype", [with(["dtype": "f64"]), good], "bad_dtype"),
-            ("oversized", [with(["shape": [2, 600]]), Data(count: 4800)], "too_large"),
-            ("too long", [with(["shape": [65, 8]]), Data(count: 65 * 8 * 4)], "sequence_too_long"),
-            ("unknown token", [header(["v": 1, "id": "bad", "op": "predict", "model": "news-lstm", "tokens": [3, 10_000_000]])], "unknown_token"),
-            ("version", [header(["v": 9, "id": "bad", "op": "health"])], "unsupported_version"),
-            ("override", [with(["op": "certify", "certify": ["norm": "1"]]), good], "bad_override"),
-        ]
-        try withServer { _, endpoint in
-            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 20_000)
-            for (index, (name, frames, code)) in cases.enumerated() {
-                try client.sendRaw(frames)
-                let reply = try client.receive()
-                #expect(reply.status == .error && reply.code?.rawValue == code, "\(name): got \(reply.code?.rawValue ?? "ok") \(reply.message ?? "")")
-                #expect(reply.message?.isEmpty == false)
-                if code != "bad_json" { #expect(reply.id == .string("bad"), "\(name): id not echoed") }
-                let next = try client.call(predictRequest("good-\(index)"))
-                #expect(next.id == .string("good-\(index)") && next.isOK, "\(name): the next request was not served")
-            }
-        }
-    }
-
     @Test func eightClientsTimesTwoHundredRequestsAllMatch() throws {
         var limits = Fixtures.limits
         limits.queueDepth = 64  // >= clients: closed-loop clients never see busy
@@ -129,27 +91,6 @@ import ZeroMQ
             }
             for _ in 0..<8 { done.wait() }
             #expect(failures.all.isEmpty, "\(failures.all.prefix(5))")
-        }
-    }
-
-    @Test func aFullQueueAnswersBusyAtOnceAndLosesNothing() throws {
-        var limits = Fixtures.limits
-        limits.queueDepth = 1
-        try withServer(Fixtures.config(workers: 1, limits: limits)) { _, endpoint in
-            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 30_000)
-            let ids = (0..<12).map { "q\($0)" }
-            for id in ids {
-                try client.send(GuardRequest(id: .string(id), op: .certify, model: "digits-lstm", sequence: Fixtures.digitsInputs[0]))
-            }
-            var codes: [String: String] = [:]
-            for _ in ids {
-                let reply = try client.receive()
-                codes[reply.id.description] = reply.code?.rawValue ?? "ok"
-            }
-            #expect(Set(codes.keys) == Set(ids))
-            #expect(codes.values.contains("busy"))
-            #expect(codes.values.contains("ok"))
-            #expect(codes.values.allSatisfy { $0 == "ok" || $0 == "busy" })
         }
     }
 

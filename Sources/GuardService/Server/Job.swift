@@ -1,9 +1,8 @@
-import Foundation
-
-/// A model request on its way from the I/O thread to a worker, with the routing envelope its reply needs.
+/// A model request the server core admitted, on its way to a worker: who to answer and when it expires.
 struct Job: Sendable {
-    /// The ROUTER frames that address the client (routing id, and the empty delimiter when present).
-    let envelope: [Data]
+    let peer: Peer
     let request: Request
     let receivedAt: ContinuousClock.Instant
+    /// When the request stops being worth running (see `Request.deadline`); nil: no deadline.
+    let deadline: ContinuousClock.Instant?
 }

@@ -5,31 +5,28 @@ import SequenceModels
 
 /// Answers decoded requests for the served models: input checks that need the model, inference,
 /// certification per the policy, and the decision. Pure (no sockets, no shared state), so tests drive it
-/// directly and any number of worker threads share one.
+/// directly and any number of worker threads share one. Admission and queue deadlines are the
+/// ``ServerCore``'s: the handler runs whatever it is given.
 public struct RequestHandler: Sendable {
     /// The served models, in configuration order.
     public let models: [ServedModel]
     public let limits: GuardConfig.Limits
+    /// The server's clock: arrival times come from it, so queue waits and deadlines are read on it too.
+    private let clock: any ServerClock
     private let byName: [String: ServedModel]
 
-    public init(models: [ServedModel], limits: GuardConfig.Limits) {
+    public init(models: [ServedModel], limits: GuardConfig.Limits, clock: any ServerClock = SystemClock()) {
         self.models = models
         self.limits = limits
+        self.clock = clock
         self.byName = Dictionary(models.map { ($0.policy.name, $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    /// The reply to op `models`.
-    public func modelsReply(id: RequestID) -> Reply {
-        var reply = Reply(id: id, status: .ok, op: .models)
-        reply.models = models.map(\.info)
-        return reply
     }
 
     /// Handles `predict` and `certify`.
     ///
-    /// - Parameter receivedAt: when the I/O thread read the request; deadlines count from it.
+    /// - Parameter receivedAt: when the request arrived, on the handler's clock; deadlines count from it.
     public func handle(_ request: Request, receivedAt: ContinuousClock.Instant) -> RequestOutcome {
-        let started = ContinuousClock.now
+        let started = clock.now()
         do {
             return try run(request, receivedAt: receivedAt, started: started)
         } catch {
@@ -45,11 +42,7 @@ public struct RequestHandler: Sendable {
             throw RequestError(id: id, code: .unknownModel, "no model \"\(request.model ?? "")\" is served (served: \(known))")
         }
         let policy = served.policy
-        let deadline = deadline(for: request, policy: policy.certify, receivedAt: receivedAt)
-        if let deadline, started >= deadline {
-            let waited = Self.milliseconds(started - receivedAt)
-            throw RequestError(id: id, code: .deadline, "the deadline passed after \(waited) ms in the queue")
-        }
+        let deadline = request.deadline(policyMilliseconds: policy.certify.deadlineMilliseconds, receivedAt: receivedAt)
         let sequence = try modelSequence(request, served)
         if request.op == .certify { try checkOverrides(request, served, steps: sequence.count) }
 
@@ -59,7 +52,7 @@ public struct RequestHandler: Sendable {
         } catch {
             throw Self.requestError(error, id: id, model: name)
         }
-        let inferenceDone = ContinuousClock.now
+        let inferenceDone = clock.now()
         var outcome = RequestOutcome(reply: Reply(id: id, status: .ok, op: request.op, model: name), op: request.op, model: name)
         outcome.reply.prediction = Reply.PredictionBody(label: prediction.label, labelName: prediction.labelName,
                                                         logits: prediction.logits, probabilities: prediction.probabilities)
@@ -79,7 +72,7 @@ public struct RequestHandler: Sendable {
                                                        target: target, deadline: deadline)
             case .radius:
                 let search = try served.certifier.radius(sequence, label: prediction.label, perturbation: perturbation,
-                                                         target: target, deadline: deadline)
+                                                         target: target, deadline: systemDeadline(deadline))
                 certificate = (search.radius, search.failedAt, search.complete, search.boundComputations)
             }
         } catch let error as CertifierError {
@@ -88,7 +81,7 @@ public struct RequestHandler: Sendable {
         } catch {
             throw RequestError(id: id, code: .internal, "certification of \(name) failed: \(error)")
         }
-        let certifyDone = ContinuousClock.now
+        let certifyDone = clock.now()
         let decision = Decision.make(radius: certificate.radius, complete: certificate.complete, policy: policy.decide)
         outcome.reply.certificate = Reply.CertificateBody(
             mode: mode.rawValue, norm: perturbation.norm.rawValue, frames: perturbation.frames.description,
@@ -116,9 +109,9 @@ public struct RequestHandler: Sendable {
         var failedAt: Double?
         for epsilon in [decide.acceptAtOrAbove, decide.refuseBelow] {
             if epsilon == 0 { return (0, failedAt, true, passes) }
-            if passes > 0, let deadline, ContinuousClock.now >= deadline { return (0, failedAt, false, passes) }
+            if passes > 0, let deadline, clock.now() >= deadline { return (0, failedAt, false, passes) }
             let check = try served.certifier.check(sequence, label: label, perturbation: perturbation,
-                                                   epsilon: epsilon, target: target, deadline: deadline)
+                                                   epsilon: epsilon, target: target, deadline: systemDeadline(deadline))
             passes += 1
             // The deadline stopped this pass before it proved anything.
             if !check.complete { return (0, failedAt, false, passes) }
@@ -128,15 +121,9 @@ public struct RequestHandler: Sendable {
         return (0, failedAt, true, passes)
     }
 
-    /// The request's deadline: the earlier of the policy's and the client's, counted from arrival.
-    private func deadline(for request: Request, policy: CertifyPolicy,
-                          receivedAt: ContinuousClock.Instant) -> ContinuousClock.Instant? {
-        let budgets = [policy.deadlineMilliseconds, request.deadlineMilliseconds].compactMap { $0 }
-        guard let budget = budgets.min() else { return nil }
-        // The decoder and the policy validation keep both within range; a request or policy built in code
-        // skips them, so clamp again rather than trap converting to Int64 (NaN counts as no time at all).
-        let clamped = budget.isNaN ? 0 : min(max(budget, 0), GuardConfig.Limits.maxDeadlineMilliseconds)
-        return receivedAt + .microseconds(Int64(clamped * 1000))
+    /// `deadline` on the system clock, which POPQORN reads: the time left on the handler's clock.
+    private func systemDeadline(_ deadline: ContinuousClock.Instant?) -> ContinuousClock.Instant? {
+        deadline.map { ContinuousClock.now + clock.now().duration(to: $0) }
     }
 
     /// The feature sequence of the request's input, checked against the model and the limits.

@@ -1,0 +1,9 @@
+/// What the server core asks its driver to do after an event.
+enum ServerAction: Sendable {
+    /// Send `outcome.reply` to `peer` and record it (metrics, audit log, log).
+    case reply(Peer, RequestOutcome)
+    /// Hand the job to an idle worker.
+    case run(Job)
+    /// Every accepted request has been answered after a shutdown: close.
+    case stop
+}

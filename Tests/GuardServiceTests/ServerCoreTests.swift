@@ -1,0 +1,168 @@
+import Foundation
+import GuardProtocol
+@testable import GuardService
+import Testing
+
+/// The server core alone: events in, actions out, time given by hand. No sockets, threads or sleeps.
+@Suite struct ServerCoreTests {
+    private let start = ContinuousClock.now
+
+    /// digits-lstm with no policy deadline, news-lstm with a 40 ms one.
+    private static let catalog: [Reply.ModelInfo] = {
+        var models = Fixtures.models.map(\.info)
+        models[1].policy.deadlineMilliseconds = 40
+        return models
+    }()
+
+    private func core(workers: Int = 1, queue: Int = 2) -> ServerCore {
+        ServerCore(workers: workers, queueCapacity: queue, limits: Fixtures.limits, models: Self.catalog, startedAt: start)
+    }
+
+    private func at(_ milliseconds: Int) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
+
+    private func message(_ fields: [String: Any], from peer: String = "p") -> InboundMessage {
+        InboundMessage(peer: Peer(envelope: [Data(peer.utf8)]), body: [Fixtures.header(fields)])
+    }
+
+    private func predict(_ id: String, model: String = "news-lstm", deadline: Double? = nil) -> InboundMessage {
+        var fields: [String: Any] = ["v": 1, "id": id, "op": "predict", "model": model, "tokens": [1, 2, 3]]
+        fields["deadline_ms"] = deadline
+        return message(fields, from: "peer-\(id)")
+    }
+
+    /// The jobs handed to workers, by request id.
+    private func started(_ actions: [ServerAction]) -> [String] {
+        actions.compactMap { if case .run(let job) = $0 { job.request.id.description } else { nil } }
+    }
+
+    /// The replies, as (request id, error code or "ok").
+    private func replies(_ actions: [ServerAction]) -> [String] {
+        actions.compactMap {
+            if case .reply(_, let outcome) = $0 { "\(outcome.reply.id.description):\(outcome.errorCode?.rawValue ?? "ok")" } else { nil }
+        }
+    }
+
+    private func stops(_ actions: [ServerAction]) -> Bool {
+        actions.contains { if case .stop = $0 { true } else { false } }
+    }
+
+    private func finished(_ id: String) -> (Peer, RequestOutcome) {
+        (Peer(envelope: [Data("peer-\(id)".utf8)]), RequestOutcome(reply: Reply(id: .string(id), status: .ok, op: .predict)))
+    }
+
+    @Test func aFullQueueAnswersBusyAtOnce() {
+        var core = core(workers: 1, queue: 1)
+        #expect(started(core.received(predict("a"), at: at(0))) == ["a"])
+        #expect(core.received(predict("b"), at: at(0)).isEmpty)
+        let refused = core.received(predict("c"), at: at(0))
+        #expect(replies(refused) == ["c:busy"])
+        guard case .reply(let peer, let outcome) = refused.first else { Issue.record("no reply"); return }
+        #expect(peer.envelope == [Data("peer-c".utf8)])
+        #expect(outcome.op == .predict && outcome.model == "news-lstm")
+        #expect(outcome.reply.message == "all 1 workers are busy and 1 requests are queued; retry later")
+        #expect(core.busyWorkers == 1 && core.queueDepth == 1)
+    }
+
+    @Test func aFinishedJobIsAnsweredAndTheOldestWaitingOneRuns() {
+        var core = core(workers: 1, queue: 3)
+        _ = core.received(predict("a"), at: at(0))
+        _ = core.received(predict("b"), at: at(1))
+        _ = core.received(predict("c"), at: at(2))
+        let (peer, outcome) = finished("a")
+        let actions = core.finished(peer, outcome, at: at(3))
+        #expect(replies(actions) == ["a:ok"] && started(actions) == ["b"])
+        #expect(core.busyWorkers == 1 && core.queueDepth == 1)
+    }
+
+    @Test func healthAndModelsAreAnsweredWhileEveryWorkerIsBusy() throws {
+        var core = core(workers: 1, queue: 1)
+        _ = core.received(predict("a"), at: at(0))
+        _ = core.received(predict("b"), at: at(0))
+        let health = core.received(message(["v": 1, "id": "h", "op": "health"]), at: at(2500))
+        guard case .reply(_, let outcome) = health.first else { Issue.record("no reply"); return }
+        let body = try #require(outcome.reply.health)
+        #expect(body.state == "serving" && body.uptimeSeconds == 2.5)
+        #expect(body.workers == 1 && body.busyWorkers == 1 && body.queueDepth == 1 && body.queueCapacity == 1 && body.models == 2)
+        let models = core.received(message(["v": 1, "id": 7, "op": "models"]), at: at(0))
+        guard case .reply(_, let listed) = models.first else { Issue.record("no reply"); return }
+        #expect(listed.reply.id == .number(7) && listed.reply.models?.map(\.name) == ["digits-lstm", "news-lstm"])
+        #expect(listed.reply.models?[0].policy.acceptAtOrAbove == 0.1 && listed.reply.models?[0].input == "features")
+        #expect(listed.reply.models?[1].input == "tokens|text" && listed.reply.models?[1].policy.deadlineMilliseconds == 40)
+    }
+
+    @Test func malformedRequestsGetTheirCodes() {
+        var core = core()
+        let notJSON = core.received(InboundMessage(peer: Peer(envelope: [Data("p".utf8)]), body: [Data("junk".utf8)]), at: at(0))
+        #expect(replies(notJSON) == ["null:bad_json"])
+        #expect(replies(core.received(message(["v": 1, "id": "u", "op": "nope"]), at: at(0))) == ["u:unknown_op"])
+        #expect(replies(core.received(message(["v": 2, "id": "v", "op": "health"]), at: at(0))) == ["v:unsupported_version"])
+        #expect(core.busyWorkers == 0 && core.queueDepth == 0)
+    }
+
+    @Test func aRequestWhoseDeadlinePassesInTheQueueIsAnsweredWithoutRunning() {
+        var core = core(workers: 1, queue: 2)
+        _ = core.received(predict("running", model: "digits-lstm"), at: at(0))
+        // The client's 5 ms, under the policy's 40.
+        _ = core.received(predict("late", deadline: 5), at: at(1))
+        #expect(core.nextDeadline == at(1) + .milliseconds(5))
+        #expect(core.tick(at: at(5)).isEmpty)
+        let expired = core.tick(at: at(6))
+        #expect(replies(expired) == ["late:deadline"])
+        if case .reply(_, let outcome) = expired.first {
+            #expect(outcome.reply.message == "the deadline passed after 5.0 ms in the queue")
+            #expect(outcome.model == "news-lstm")
+        }
+        #expect(core.queueDepth == 0 && core.nextDeadline == nil)
+        // The worker frees up: nothing is left to run.
+        let (peer, outcome) = finished("running")
+        #expect(started(core.finished(peer, outcome, at: at(7))).isEmpty)
+    }
+
+    @Test func thePolicyDeadlineCapsTheClients() {
+        var core = core(workers: 1, queue: 2)
+        _ = core.received(predict("running"), at: at(0))
+        _ = core.received(predict("generous", deadline: 1000), at: at(0))
+        #expect(core.nextDeadline == at(40))
+        // Expired requests are answered before the freed worker takes the next one.
+        _ = core.received(predict("next"), at: at(30))
+        let (peer, outcome) = finished("running")
+        let actions = core.finished(peer, outcome, at: at(45))
+        #expect(replies(actions) == ["running:ok", "generous:deadline"])
+        #expect(started(actions) == ["next"])
+    }
+
+    /// The decoder refuses a deadline beyond a day (issue 10); the longest one it admits still waits.
+    @Test func aHugeDeadlineIsRefusedAndTheLongestOneWaits() {
+        var core = core(workers: 1, queue: 2)
+        _ = core.received(predict("running", model: "digits-lstm"), at: at(0))
+        let refused = core.received(predict("greedy", model: "digits-lstm", deadline: 1e16), at: at(0))
+        #expect(replies(refused) == ["greedy:bad_field"])
+        _ = core.received(predict("patient", model: "digits-lstm", deadline: 86_400_000), at: at(0))
+        #expect(core.nextDeadline == at(0) + .seconds(86_400))
+    }
+
+    @Test func shutdownDrainsEveryAcceptedRequestThenStops() {
+        var core = core(workers: 1, queue: 2)
+        _ = core.received(predict("a"), at: at(0))
+        _ = core.received(predict("b"), at: at(0))
+        #expect(core.shutdown().isEmpty && core.state == .draining)
+        #expect(core.shutdown().isEmpty)
+        #expect(replies(core.received(predict("late"), at: at(1))) == ["late:shutting_down"])
+        #expect(replies(core.received(message(["v": 1, "id": "h", "op": "health"]), at: at(1))) == ["h:shutting_down"])
+        // A request that cannot be read is still told why, not that the server stops.
+        #expect(replies(core.received(message(["v": 1, "id": "x", "op": "nope"]), at: at(1))) == ["x:unknown_op"])
+
+        let (peerA, outcomeA) = finished("a")
+        let first = core.finished(peerA, outcomeA, at: at(2))
+        #expect(replies(first) == ["a:ok"] && started(first) == ["b"] && !stops(first))
+        let (peerB, outcomeB) = finished("b")
+        let last = core.finished(peerB, outcomeB, at: at(3))
+        #expect(replies(last) == ["b:ok"] && stops(last) && core.state == .stopped)
+        #expect(replies(core.received(predict("after"), at: at(4))) == ["after:shutting_down"])
+    }
+
+    @Test func anIdleServerStopsAtOnce() {
+        var core = core()
+        #expect(stops(core.shutdown()) && core.state == .stopped)
+    }
+}
