@@ -12,6 +12,7 @@ $PY train_digits.py
 $PY train_news.py
 $PY make_speech.py
 $PY train_speech.py
+$PY make_workloads.py
 $PY check_export.py
 if compgen -G "$FIXTURES/*/model.json" > /dev/null; then
   $PY check_export.py "$FIXTURES"/*/
