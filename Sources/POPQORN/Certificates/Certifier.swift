@@ -31,6 +31,7 @@ public struct Certifier: Sendable {
         let unrolled: UnrolledClassifier
         /// Each node's operation with its bound verbs.
         let operations: [any BoundedOperation]
+        let sizes: [Int]
         let centre: [[Double]]
         let perturbed: [Bool]
         let perturbation: Perturbation
@@ -50,6 +51,7 @@ public struct Certifier: Sendable {
         }
         let unrolled = model.unrolled(length: sequence.count)
         return Problem(unrolled: unrolled, operations: try unrolled.graph.boundedOperations(),
+                       sizes: unrolled.graph.nodes.map(\.size),
                        centre: unrolled.graph.evaluate(sequence),
                        perturbed: unrolled.graph.perturbedNodes(perturbation.frames.contains),
                        perturbation: perturbation, label: label,

@@ -24,7 +24,7 @@ struct AdjointPass {
 
     /// Node `node`'s adjoint, zeros where the pass never reached it.
     func adjoint(of node: NodeID) -> [Double] {
-        adjoints[node] ?? [Double](repeating: 0, count: rows * pass.engine.graph.nodes[node].size)
+        adjoints[node] ?? [Double](repeating: 0, count: rows * pass.engine.sizes[node])
     }
 
     /// `vector` on every row: the adjoint of a constant term c . vector.

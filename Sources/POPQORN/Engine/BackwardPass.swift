@@ -20,9 +20,11 @@ struct BackwardPass {
     var offset: [Double]
     var flops = 0
     private var coefficients: [[Double]?]
-    /// With `recording`: each node's coefficients as the walk reached it, and each nonlinearity's planes.
+    /// With `recording`: each node's coefficients as the walk reached it, and each nonlinearity's planes
+    /// (with the mixture weights, when mixtures chose them).
     private(set) var stored: [[Double]?]
     private(set) var planes: [[Plane]?]
+    private(set) var mixtureWeights: [RelaxationMixtures.Mixed?]
     private let recording: Bool
 
     init(_ engine: LinearBoundEngine, objective: [(NodeID, [Double])], rows: Int, mixtures: RelaxationMixtures? = nil,
@@ -36,6 +38,7 @@ struct BackwardPass {
         coefficients = [[Double]?](repeating: nil, count: top + 1)
         stored = recording ? [[Double]?](repeating: nil, count: top + 1) : []
         planes = recording ? [[Plane]?](repeating: nil, count: top + 1) : []
+        mixtureWeights = recording && mixtures != nil ? [RelaxationMixtures.Mixed?](repeating: nil, count: top + 1) : []
         for (node, c) in objective { add(c, to: node) }
         for id in stride(from: top, through: 0, by: -1) {
             guard let c = coefficients[id] else { continue }
@@ -44,7 +47,7 @@ struct BackwardPass {
             if engine.perturbed[id] {
                 engine.operations[id].backward(c, node: id, pass: &self)
             } else {
-                GEMM.accumulate(&offset, c, vector: engine.centre[id], m: rows, k: engine.graph.nodes[id].size, flops: &flops)
+                GEMM.accumulate(&offset, c, vector: engine.centre[id], m: rows, k: engine.sizes[id], flops: &flops)
             }
         }
     }
@@ -52,7 +55,7 @@ struct BackwardPass {
     /// Node `node`'s coefficient buffer, taken out of the table (zeros if it has none yet) so that it is
     /// updated in place and put back (`put`), never copied.
     mutating func take(_ node: NodeID) -> [Double] {
-        guard let buffer = coefficients[node] else { return [Double](repeating: 0, count: rows * engine.graph.nodes[node].size) }
+        guard let buffer = coefficients[node] else { return [Double](repeating: 0, count: rows * engine.sizes[node]) }
         coefficients[node] = nil
         return buffer
     }
@@ -77,30 +80,43 @@ struct BackwardPass {
     mutating func relaxedStep(_ c: [Double], node: NodeID, x: NodeID, y: NodeID?) {
         let relaxations = engine.relaxations[node]
         let n = relaxations.count
-        let rows = rows
         let second = y == x ? nil : y
-        let mixed = mixtures?.planes(for: node, coefficients: c, rows: rows, relaxations: relaxations)
-        let lowerDefaults = relaxations.map { $0.lower[0] }, upperDefaults = relaxations.map { $0.upper[0] }
+        // Per (row, neuron) the plane index into `planes`: the neuron's default lower plane at 2k, upper at
+        // 2k + 1, or (mixtures) entry i's own mixed plane.
+        let planes: [Plane]
+        let mixed: Bool
+        if let mixtures {
+            var mixture = mixtures.mix(node: node, coefficients: c, rows: rows, relaxations: relaxations)
+            planes = mixture.planes
+            mixed = true
+            if recording {
+                mixture.planes = []  // kept once, in `self.planes`
+                mixtureWeights[node] = mixture
+            }
+        } else {
+            planes = engine.defaultPlanes[node]
+            mixed = false
+        }
         var nextX = take(x)
         var nextY = second.map { take($0) } ?? []
+        let rows = rows
         var shifts = [Double](repeating: 0, count: rows)
         c.withUnsafeBufferPointer { c in
-            nextX.withUnsafeMutableBufferPointer { nextX in
-                nextY.withUnsafeMutableBufferPointer { nextY in
-                    lowerDefaults.withUnsafeBufferPointer { lowerDefaults in
-                        upperDefaults.withUnsafeBufferPointer { upperDefaults in
-                            for r in 0..<rows {
-                                var shift = 0.0
-                                for k in 0..<n where c[r * n + k] != 0 {
-                                    let i = r * n + k
-                                    let a = c[i]
-                                    let p = mixed?[i] ?? (a >= 0 ? lowerDefaults[k] : upperDefaults[k])
-                                    nextX[i] += a * p.a
-                                    if second == nil { nextX[i] += a * p.b } else { nextY[i] += a * p.b }
-                                    shift += a * p.c
-                                }
-                                shifts[r] = shift
+            planes.withUnsafeBufferPointer { planes in
+                nextX.withUnsafeMutableBufferPointer { nextX in
+                    nextY.withUnsafeMutableBufferPointer { nextY in
+                        for r in 0..<rows {
+                            var shift = 0.0
+                            for k in 0..<n where c[r &* n &+ k] != 0 {
+                                let i = r &* n &+ k
+                                let a = c[i]
+                                // Chosen without a branch: the coefficients' signs are unpredictable.
+                                let p = planes[mixed ? i : 2 &* k &+ (a < 0 ? 1 : 0)]
+                                nextX[i] += a * p.a
+                                if second == nil { nextX[i] += a * p.b } else { nextY[i] += a * p.b }
+                                shift += a * p.c
                             }
+                            shifts[r] = shift
                         }
                     }
                 }
@@ -110,7 +126,7 @@ struct BackwardPass {
         put(nextX, at: x)
         if let second { put(nextY, at: second) }
         if recording {
-            planes[node] = mixed ?? (0..<(rows * n)).map { c[$0] >= 0 ? lowerDefaults[$0 % n] : upperDefaults[$0 % n] }
+            self.planes[node] = mixed ? planes : (0..<(rows * n)).map { planes[2 * ($0 % n) + (c[$0] < 0 ? 1 : 0)] }
         }
     }
 }

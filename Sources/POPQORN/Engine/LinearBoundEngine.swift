@@ -10,8 +10,10 @@ import SequenceModels
 /// arithmetic.
 struct LinearBoundEngine {
     let graph: ComputationGraph
-    /// Each node's operation with its bound verbs.
+    /// Each node's operation with its bound verbs, and its size (read in every pass, so kept apart from
+    /// the nodes).
     let operations: [any BoundedOperation]
+    let sizes: [Int]
     let centre: [[Double]]
     let perturbed: [Bool]
     let norm: Norm
@@ -20,8 +22,13 @@ struct LinearBoundEngine {
     private(set) var lower: [[Double]] = []
     private(set) var upper: [[Double]] = []
     private var refined: [Bool]
+    /// Nodes some relaxation needs bounds on that have only interval bounds so far, in order.
+    private var waiting: [NodeID] = []
     /// Each nonlinearity's sound relaxations, per neuron (empty for other nodes).
     private(set) var relaxations: [[Relaxation]]
+    /// Each nonlinearity's default planes, neuron k's lower one at 2k and its upper one at 2k + 1: what
+    /// every backward pass without mixtures reads.
+    private(set) var defaultPlanes: [[Plane]]
     /// Backward passes run so far.
     private(set) var passes = 0
     /// Floating-point operations in the passes' matrix products, for the benchmark's GFLOP/s.
@@ -37,6 +44,7 @@ struct LinearBoundEngine {
          deadline: ContinuousClock.Instant? = nil) {
         graph = problem.unrolled.graph
         operations = problem.operations
+        sizes = problem.sizes
         centre = problem.centre
         perturbed = problem.perturbed
         norm = problem.perturbation.norm
@@ -44,6 +52,7 @@ struct LinearBoundEngine {
         self.intermediateIterations = intermediateIterations
         refined = [Bool](repeating: false, count: graph.nodes.count)
         relaxations = [[Relaxation]](repeating: [], count: graph.nodes.count)
+        defaultPlanes = [[Plane]](repeating: [], count: graph.nodes.count)
         lower.reserveCapacity(graph.nodes.count)
         upper.reserveCapacity(graph.nodes.count)
         for id in graph.nodes.indices {
@@ -65,21 +74,30 @@ struct LinearBoundEngine {
         let operation = operations[id]
         refineWaitingNodes(before: id, ifAnyOf: operation.relaxedOperands)
         let bounds = operation.bounds(node: id, in: self)
+        if graph.nodes[id].needsBounds { waiting.append(id) }
         lower.append(bounds.lower)
         upper.append(bounds.upper)
         relaxations[id] = bounds.relaxations
+        var defaults: [Plane] = []
+        defaults.reserveCapacity(2 * bounds.relaxations.count)
+        for relaxation in bounds.relaxations {
+            defaults.append(relaxation.lower[0])
+            defaults.append(relaxation.upper[0])
+        }
+        defaultPlanes[id] = defaults
     }
 
     /// Gives linear bounds to every node before `id` that a nonlinearity needs and that has none yet, in
     /// one batched backward pass, when one of `sources` is among them.
     private mutating func refineWaitingNodes(before id: NodeID, ifAnyOf sources: [NodeID]) {
         guard sources.contains(where: { !refined[$0] }) else { return }
-        let waiting = (0..<id).filter { graph.nodes[$0].needsBounds && !refined[$0] }
-        let half = waiting.reduce(0) { $0 + graph.nodes[$1].size }
+        let waiting = waiting
+        self.waiting = []
+        let half = waiting.reduce(0) { $0 + sizes[$1] }
         var objective: [(NodeID, [Double])] = []
         var offset = 0
         for node in waiting {
-            let n = graph.nodes[node].size
+            let n = sizes[node]
             var coefficients = [Double](repeating: 0, count: 2 * half * n)
             for k in 0..<n {
                 coefficients[(offset + k) * n + k] = 1          // lower bound of v
@@ -92,7 +110,7 @@ struct LinearBoundEngine {
         if intermediateIterations > 0 { optimize(&bounds, of: waiting, half: half) }
         offset = 0
         for node in waiting {
-            for k in 0..<graph.nodes[node].size {
+            for k in 0..<sizes[node] {
                 // Widened by far more than the rounding of a pass can move a bound, so a relaxation built
                 // on [l, u] covers every value the neuron really takes.
                 let l = max(lower[node][k], bounds[offset + k] - 1e-12 * (1 + abs(bounds[offset + k])))
@@ -100,7 +118,7 @@ struct LinearBoundEngine {
                 // Both enclose the same values; they cross only by rounding on a (near-)constant neuron.
                 (lower[node][k], upper[node][k]) = (min(l, u), max(l, u))
             }
-            offset += graph.nodes[node].size
+            offset += sizes[node]
             refined[node] = true
         }
     }
@@ -112,7 +130,7 @@ struct LinearBoundEngine {
         let optimizer = MarginOptimizer(iterations: intermediateIterations, learningRate: 0.5)
         var offset = 0
         for node in waiting {
-            let n = graph.nodes[node].size
+            let n = sizes[node]
             var rows = [Double](repeating: 0, count: 2 * n * n)
             for k in 0..<n {
                 rows[k * n + k] = 1

@@ -31,7 +31,7 @@ struct MarginOptimizer {
             for id in 0...objectiveNode {
                 guard let sides = mixtures.logits[id], let c = pass.stored[id] else { continue }
                 let (lowerGradient, upperGradient) = gradient(engine, node: id, c: c, rows: rows, mixtures: mixtures,
-                                                              adjoint: adjoint)
+                                                              pass: pass, adjoint: adjoint)
                 var updated = sides
                 Self.adamAscent(&updated.lower, lowerGradient, step: iteration, rate: learningRate)
                 Self.adamAscent(&updated.upper, upperGradient, step: iteration, rate: learningRate)
@@ -43,10 +43,10 @@ struct MarginOptimizer {
 
     /// d(bound)/d(logit) for one node's mixtures on each side: a coefficient a on neuron k with operand
     /// adjoints (gx, gy) gains a (gx p.a + gy p.b + p.c) from candidate p; through the softmax, weight m
-    /// moves by w_m (gain_m - mean gain).
+    /// moves by w_m (gain_m - mean gain), with the weights the pass used.
     private func gradient(_ engine: LinearBoundEngine, node id: NodeID, c: [Double], rows: Int,
-                          mixtures: RelaxationMixtures, adjoint: AdjointPass) -> (lower: [Double], upper: [Double]) {
-        guard let sides = mixtures.logits[id] else { return ([], []) }
+                          mixtures: RelaxationMixtures, pass: BackwardPass, adjoint: AdjointPass) -> (lower: [Double], upper: [Double]) {
+        guard let sides = mixtures.logits[id], let used = pass.mixtureWeights[id] else { return ([], []) }
         let operands = engine.operations[id].relaxedOperands
         let gx = adjoint.adjoint(of: operands[0])
         let gy = operands.count > 1 ? adjoint.adjoint(of: operands[1]) : gx
@@ -54,19 +54,27 @@ struct MarginOptimizer {
         let n = choices.count
         var lowerGradient = [Double](repeating: 0, count: sides.lower.values.count)
         var upperGradient = [Double](repeating: 0, count: sides.upper.values.count)
-        for i in 0..<(rows * n) where c[i] != 0 {
-            let a = c[i]
-            let lowerSide = a >= 0
-            let weights = mixtures.weights(node: id, entry: i, lower: lowerSide)
-            choices[i % n].withCandidates(lower: lowerSide) { candidates in
-                let gains = weights.indices.map { m in
-                    let p = candidates[min(m, candidates.count - 1)]
-                    return a * (gx[i] * p.a + gy[i] * p.b + p.c)
-                }
-                let mean = zip(weights, gains).reduce(0) { $0 + $1.0 * $1.1 }
-                for m in weights.indices {
-                    let g = weights[m] * (gains[m] - mean)
-                    if lowerSide { lowerGradient[i * weights.count + m] += g } else { upperGradient[i * weights.count + m] += g }
+        var gains = [Double](repeating: 0, count: used.stride)
+        // Neuron by neuron, so each neuron's candidates are fetched once for all rows.
+        for k in 0..<n {
+            let choice = choices[k]
+            for r in 0..<rows where c[r * n + k] != 0 {
+                let i = r * n + k
+                let a = c[i]
+                let lowerSide = a >= 0
+                let count = lowerSide ? sides.lower.count : sides.upper.count
+                let base = i * used.stride
+                choice.withCandidates(lower: lowerSide) { candidates in
+                    var mean = 0.0
+                    for m in 0..<count {
+                        let p = candidates[min(m, candidates.count - 1)]
+                        gains[m] = a * (gx[i] * p.a + gy[i] * p.b + p.c)
+                        mean += used.weights[base + m] * gains[m]
+                    }
+                    for m in 0..<count {
+                        let g = used.weights[base + m] * (gains[m] - mean)
+                        if lowerSide { lowerGradient[i * count + m] += g } else { upperGradient[i * count + m] += g }
+                    }
                 }
             }
         }

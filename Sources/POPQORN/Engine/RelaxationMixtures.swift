@@ -35,42 +35,66 @@ struct RelaxationMixtures {
         }
     }
 
-    /// The softmax weights of entry `i` (row * size + neuron) on one side; a neuron with fewer candidates
-    /// than the node's widest repeats its last one, which changes no mixture.
-    func weights(node: NodeID, entry i: Int, lower: Bool) -> [Double] {
-        guard let sides = logits[node] else { return [1] }
-        let side = lower ? sides.lower : sides.upper
-        let base = i * side.count
-        var top = -Double.infinity
-        for m in 0..<side.count { top = max(top, side.values[base + m]) }
-        var weights = (0..<side.count).map { exp(side.values[base + $0] - top) }
-        let total = weights.reduce(0, +)
-        for m in weights.indices { weights[m] /= total }
-        return weights
+    /// What one node's mixtures gave in a backward pass: per (row, neuron) entry i the mixed plane, and
+    /// the softmax weights of its side's candidates at `weights[i * stride ..< i * stride + count]`.
+    struct Mixed {
+        var planes: [Plane]
+        var weights: [Double]
+        let stride: Int
     }
 
-    /// Each (row, neuron)'s mixed plane on the side its coefficient's sign asks for. A zero coefficient
-    /// contributes nothing; it gets the default lower plane, which only the adjoint reads.
-    func planes(for node: NodeID, coefficients c: [Double], rows: Int, relaxations: [Relaxation]) -> [Plane] {
+    /// Each (row, neuron)'s mixed plane on the side its coefficient's sign asks for, with the weights
+    /// used. A zero coefficient contributes nothing; it gets the default lower plane, which only the
+    /// adjoint reads. A neuron with fewer candidates than the node's widest repeats its last one, which
+    /// changes no mixture.
+    func mix(node: NodeID, coefficients c: [Double], rows: Int, relaxations: [Relaxation]) -> Mixed {
         let n = relaxations.count
-        var planes = [Plane](repeating: Plane(a: 0, b: 0, c: 0), count: rows * n)
-        for i in 0..<(rows * n) {
-            let lowerSide = c[i] >= 0
-            relaxations[i % n].withCandidates(lower: lowerSide) { candidates in
-                guard c[i] != 0, candidates.count > 1 else {
-                    planes[i] = candidates[0]
-                    return
+        guard let sides = logits[node] else {
+            return Mixed(planes: (0..<(rows * n)).map { relaxations[$0 % n].lower[0] }, weights: [], stride: 0)
+        }
+        let stride = max(sides.lower.count, sides.upper.count)
+        var mixed = Mixed(planes: [Plane](repeating: Plane(a: 0, b: 0, c: 0), count: rows * n),
+                          weights: [Double](repeating: 0, count: rows * n * stride), stride: stride)
+        // Neuron by neuron, so each neuron's candidates are fetched once for all rows; logits are read
+        // through buffers, so choosing a side copies nothing.
+        sides.lower.values.withUnsafeBufferPointer { lowerValues in
+            sides.upper.values.withUnsafeBufferPointer { upperValues in
+                for k in 0..<n {
+                    let relaxation = relaxations[k]
+                    for r in 0..<rows {
+                        let i = r * n + k
+                        let lowerSide = c[i] >= 0
+                        let (values, count) = lowerSide ? (lowerValues, sides.lower.count) : (upperValues, sides.upper.count)
+                        relaxation.withCandidates(lower: lowerSide) { candidates in
+                            guard c[i] != 0, candidates.count > 1 else {
+                                mixed.planes[i] = candidates[0]
+                                mixed.weights[i * stride] = 1
+                                return
+                            }
+                            let base = i * count
+                            var top = -Double.infinity
+                            for m in 0..<count { top = max(top, values[base + m]) }
+                            var total = 0.0
+                            for m in 0..<count {
+                                let w = exp(values[base + m] - top)
+                                mixed.weights[i * stride + m] = w
+                                total += w
+                            }
+                            var plane = Plane(a: 0, b: 0, c: 0)
+                            for m in 0..<count {
+                                let w = mixed.weights[i * stride + m] / total
+                                mixed.weights[i * stride + m] = w
+                                let p = candidates[min(m, candidates.count - 1)]
+                                plane.a += w * p.a
+                                plane.b += w * p.b
+                                plane.c += w * p.c
+                            }
+                            mixed.planes[i] = plane
+                        }
+                    }
                 }
-                var plane = Plane(a: 0, b: 0, c: 0)
-                for (m, w) in weights(node: node, entry: i, lower: lowerSide).enumerated() {
-                    let p = candidates[min(m, candidates.count - 1)]
-                    plane.a += w * p.a
-                    plane.b += w * p.b
-                    plane.c += w * p.c
-                }
-                planes[i] = plane
             }
         }
-        return planes
+        return mixed
     }
 }

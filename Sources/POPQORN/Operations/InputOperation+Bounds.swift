@@ -11,7 +11,7 @@ extension InputOperation: BoundedOperation {
     /// min over ||d||_p <= eps of c . (x0 + d) = c . x0 - eps ||c||_q (Hoelder, q the dual norm).
     func backward(_ c: [Double], node: NodeID, pass: inout BackwardPass) {
         let engine = pass.engine
-        let n = engine.graph.nodes[node].size
+        let n = engine.sizes[node]
         GEMM.accumulate(&pass.offset, c, vector: engine.centre[node], m: pass.rows, k: n, flops: &pass.flops)
         c.withUnsafeBufferPointer { all in
             for r in 0..<pass.rows {
@@ -24,7 +24,7 @@ extension InputOperation: BoundedOperation {
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         let engine = pass.pass.engine
         var g = pass.broadcast(engine.centre[node])
-        let n = engine.graph.nodes[node].size
+        let n = engine.sizes[node]
         for r in 0..<pass.rows {
             engine.norm.subtractDualGradient(of: c, row: r, width: n, scale: engine.epsilon, from: &g)
         }

@@ -2,9 +2,10 @@
 public enum ReLU: ElementwiseFunction {
     public static let name = "relu"
 
-    @inline(__always)
+    @inlinable
     public static func value(_ x: Double) -> Double { x > 0 ? x : 0 }
 
     /// 0 at the kink, as PyTorch takes it.
+    @inlinable
     public static func derivative(_ x: Double) -> Double { x > 0 ? 1 : 0 }
 }

@@ -3,9 +3,10 @@
 public enum SigmoidProduct<Factor: ElementwiseFunction>: PairwiseFunction {
     public static var name: String { "sigmoid*" + Factor.name }
 
-    @inline(__always)
+    @inlinable
     public static func value(_ x: Double, _ y: Double) -> Double { Sigmoid.value(x) * Factor.value(y) }
 
+    @inlinable
     public static func partialDerivatives(_ x: Double, _ y: Double) -> (dx: Double, dy: Double) {
         (Sigmoid.derivative(x) * Factor.value(y), Sigmoid.value(x) * Factor.derivative(y))
     }

@@ -4,9 +4,10 @@ import Foundation
 public enum Tanh: ElementwiseFunction {
     public static let name = "tanh"
 
-    @inline(__always)
+    @inlinable
     public static func value(_ x: Double) -> Double { Foundation.tanh(x) }
 
+    @inlinable
     public static func derivative(_ x: Double) -> Double {
         let t = Foundation.tanh(x)
         return 1 - t * t
