@@ -8,9 +8,9 @@ public enum LinearMap: Sendable {
     public static let identity = LinearMap.scaled(1)
 
     /// out += map(vector).
-    func apply(_ vector: [Double], addingTo out: inout [Double]) {
+    func apply(_ vector: UnsafeBufferPointer<Double>, addingTo out: UnsafeMutableBufferPointer<Double>) {
         switch self {
-        case .dense(let m): m.multiply(vector, addingTo: &out)
+        case .dense(let m): m.multiply(vector, addingTo: out)
         case .scaled(let s): for k in out.indices { out[k] += s * vector[k] }
         }
     }
@@ -39,10 +39,9 @@ public struct AffineOperation: GraphOperation {
     public var inputs: [NodeID] { terms.map(\.node) }
     public var relaxedOperands: [NodeID] { [] }
 
-    public func evaluate(_ values: [[Double]], sequence: [[Double]]) -> [Double] {
-        var out = bias
-        for term in terms { term.map.apply(values[term.node], addingTo: &out) }
-        return out
+    public func evaluate(_ values: NodeValues, sequence: [[Double]], into out: UnsafeMutableBufferPointer<Double>) {
+        _ = out.update(fromContentsOf: bias)
+        for term in terms { term.map.apply(values[term.node], addingTo: out) }
     }
 
     public func pullback(_ gradient: [Double], values: [[Double]], into inputGradients: inout [[Double]?]) {

@@ -8,8 +8,9 @@ public struct BinaryOperation: GraphOperation {
     public var inputs: [NodeID] { [x, y] }
     public var relaxedOperands: [NodeID] { [x, y] }
 
-    public func evaluate(_ values: [[Double]], sequence: [[Double]]) -> [Double] {
-        zip(values[x], values[y]).map { function.value($0, $1) }
+    public func evaluate(_ values: NodeValues, sequence: [[Double]], into out: UnsafeMutableBufferPointer<Double>) {
+        let (first, second) = (values[x], values[y])
+        for k in out.indices { out[k] = function.value(first[k], second[k]) }
     }
 
     public func pullback(_ gradient: [Double], values: [[Double]], into inputGradients: inout [[Double]?]) {

@@ -1,10 +1,31 @@
 extension ComputationGraph {
-    /// Every node's value for the input `sequence` (which must have as many steps as the graph reads).
+    /// Every node's value for the input `sequence` (which must have as many steps as the graph reads),
+    /// in one flat buffer laid out by `offsets`.
+    public func evaluateFlat(_ sequence: [[Double]]) -> [Double] {
+        var storage = [Double](repeating: 0, count: offsets[offsets.count - 1])
+        storage.withUnsafeMutableBufferPointer { storage in
+            offsets.withUnsafeBufferPointer { offsets in
+                nodes.withUnsafeBufferPointer { nodes in
+                    // Each node writes its own slice and reads only earlier ones.
+                    let values = NodeValues(storage: UnsafeBufferPointer(storage), offsets: offsets)
+                    for id in nodes.indices {
+                        let out = UnsafeMutableBufferPointer(rebasing: storage[offsets[id]..<offsets[id + 1]])
+                        nodes[id].operation.evaluate(values, sequence: sequence, into: out)
+                    }
+                }
+            }
+        }
+        return storage
+    }
+
+    /// Every node's value, one array per node.
     public func evaluate(_ sequence: [[Double]]) -> [[Double]] {
-        var values: [[Double]] = []
-        values.reserveCapacity(nodes.count)
-        for node in nodes { values.append(node.operation.evaluate(values, sequence: sequence)) }
-        return values
+        split(evaluateFlat(sequence))
+    }
+
+    /// A flat buffer of node values cut into one array per node.
+    func split(_ flat: [Double]) -> [[Double]] {
+        nodes.indices.map { Array(flat[offsets[$0]..<offsets[$0 + 1]]) }
     }
 
     /// The gradient of `weights . value(objective)` with respect to every input frame (steps x width),

@@ -14,6 +14,8 @@ public struct ComputationGraph: Sendable {
     }
 
     public private(set) var nodes: [Node] = []
+    /// Where each node's value starts in a flat buffer of all values; the last entry is the total.
+    public private(set) var offsets: [Int] = [0]
     /// The step that nodes appended from now on belong to; the unrolling sets it.
     public var currentStep = 0
 
@@ -24,6 +26,7 @@ public struct ComputationGraph: Sendable {
     private mutating func append(_ operation: any GraphOperation, size: Int) -> NodeID {
         for operand in operation.relaxedOperands { nodes[operand].needsBounds = true }
         nodes.append(Node(operation: operation, size: size, step: currentStep))
+        offsets.append(offsets[offsets.count - 1] + size)
         return nodes.count - 1
     }
 

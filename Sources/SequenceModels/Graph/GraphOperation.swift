@@ -14,8 +14,9 @@ public protocol GraphOperation: Sendable {
     /// The inputs that a relaxation of this operation needs bounds on (its nonlinear operands); empty
     /// for operations the certifier handles exactly (affine maps, inputs).
     var relaxedOperands: [NodeID] { get }
-    /// The output at the inputs' `values`; `sequence` is the model input (for input nodes).
-    func evaluate(_ values: [[Double]], sequence: [[Double]]) -> [Double]
+    /// Writes the output into `out` from the earlier nodes' `values`; `sequence` is the model input (for
+    /// input nodes). Every node's value lives in one flat buffer, so the forward pass allocates once.
+    func evaluate(_ values: NodeValues, sequence: [[Double]], into out: UnsafeMutableBufferPointer<Double>)
     /// Adds the gradient of a scalar objective with respect to each input, given `gradient`, its
     /// gradient with respect to this node's output (reverse-mode differentiation).
     func pullback(_ gradient: [Double], values: [[Double]], into inputGradients: inout [[Double]?])
@@ -28,5 +29,15 @@ extension [[Double]?] {
         self[node] = nil
         for k in sum.indices { sum[k] += vector[k] }
         self[node] = sum
+    }
+}
+
+/// Read access to the values of a graph's nodes in one flat buffer, node `id` at `offsets[id]`.
+public struct NodeValues {
+    let storage: UnsafeBufferPointer<Double>
+    let offsets: UnsafeBufferPointer<Int>
+
+    public subscript(node: NodeID) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(rebasing: storage[offsets[node]..<offsets[node + 1]])
     }
 }

@@ -7,8 +7,9 @@ public struct UnaryOperation: GraphOperation {
     public var inputs: [NodeID] { [source] }
     public var relaxedOperands: [NodeID] { [source] }
 
-    public func evaluate(_ values: [[Double]], sequence: [[Double]]) -> [Double] {
-        values[source].map(function.value)
+    public func evaluate(_ values: NodeValues, sequence: [[Double]], into out: UnsafeMutableBufferPointer<Double>) {
+        let x = values[source]
+        for k in out.indices { out[k] = function.value(x[k]) }
     }
 
     public func pullback(_ gradient: [Double], values: [[Double]], into inputGradients: inout [[Double]?]) {

@@ -10,6 +10,7 @@ public struct SequenceClassifier: Sendable {
     public let head: LinearHead
     /// Each layer's step equations, built once from its weights.
     let cells: [any RecurrentCell]
+    let unrolledGraphs = UnrolledGraphCache()
 
     public init(manifest: ModelManifest, embedding: Embedding?, vocabulary: Vocabulary?,
                 layers: [RecurrentLayer], head: LinearHead) {
@@ -76,7 +77,10 @@ public struct SequenceClassifier: Sendable {
     /// The logits for a feature sequence.
     public func logits(_ sequence: [[Double]]) throws(ModelError) -> [Double] {
         try validate(sequence)
-        return trace(sequence).logits
+        // Only the logits: no per-node arrays, as `trace` makes for the gradient.
+        let unrolled = unrolled(length: sequence.count)
+        let offsets = unrolled.graph.offsets
+        return Array(unrolled.graph.evaluateFlat(sequence)[offsets[unrolled.logits]..<offsets[unrolled.logits + 1]])
     }
 
     public func predict(_ sequence: [[Double]]) throws(ModelError) -> Prediction {

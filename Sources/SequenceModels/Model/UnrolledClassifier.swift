@@ -9,8 +9,12 @@ public struct UnrolledClassifier: Sendable {
 
 extension SequenceClassifier {
     /// Unrolls every layer over `length` steps (layer by layer, as PyTorch runs them) and appends the
-    /// head.
+    /// head; built once per length and reused.
     public func unrolled(length: Int) -> UnrolledClassifier {
+        unrolledGraphs.graph(length: length) { unroll(length: length) }
+    }
+
+    private func unroll(length: Int) -> UnrolledClassifier {
         var graph = ComputationGraph()
         var inputs = (0..<length).map { graph.input(step: $0, size: inputSize) }
         for cell in cells {

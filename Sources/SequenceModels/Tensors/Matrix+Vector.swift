@@ -4,18 +4,21 @@
 extension Matrix {
     /// `out += self * vector`.
     public func multiply(_ vector: [Double], addingTo out: inout [Double]) {
+        vector.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { multiply(v, addingTo: $0) }
+        }
+    }
+
+    /// `out += self * vector`, on buffers.
+    public func multiply(_ vector: UnsafeBufferPointer<Double>, addingTo out: UnsafeMutableBufferPointer<Double>) {
         precondition(vector.count == columns && out.count == rows, "matrix \(rows)x\(columns) times vector of \(vector.count)")
         let columns = columns
         storage.withUnsafeBufferPointer { m in
-            vector.withUnsafeBufferPointer { v in
-                out.withUnsafeMutableBufferPointer { out in
-                    for r in 0..<rows {
-                        var sum = 0.0
-                        let base = r * columns
-                        for c in 0..<columns { sum += m[base + c] * v[c] }
-                        out[r] += sum
-                    }
-                }
+            for r in 0..<rows {
+                var sum = 0.0
+                let base = r &* columns
+                for c in 0..<columns { sum += m[base &+ c] * vector[c] }
+                out[r] += sum
             }
         }
     }
