@@ -8,12 +8,15 @@ public enum GuardClientError: Error, CustomStringConvertible, Sendable {
     case transport(ZeroMQError)
     /// The reply was not a protocol-v1 JSON reply.
     case malformedReply(String)
+    /// The request could not be written as a protocol-v1 header.
+    case unencodableRequest(String)
 
     public var description: String {
         switch self {
         case .timeout(let ms): "no reply within \(ms) ms"
         case .transport(let error): "transport: \(error)"
         case .malformedReply(let detail): "malformed reply: \(detail)"
+        case .unencodableRequest(let detail): "request cannot be encoded: \(detail)"
         }
     }
 }

@@ -19,14 +19,18 @@ public struct GuardRequest: Sendable {
     }
 
     /// The message body: header, then the payload when there is a sequence.
-    public func frames() -> [Data] {
+    public func frames() throws(GuardClientError) -> [Data] {
         var header = header
         if let sequence {
             header.shape = [sequence.count, sequence.first?.count ?? 0]
             header.dtype = "f32"
         }
-        // Encoding cannot fail: non-finite numbers are written as strings.
-        var frames = [try! header.jsonFrame()]
+        var frames: [Data]
+        do {
+            frames = [try header.jsonFrame()]
+        } catch {
+            throw .unencodableRequest("\(error)")
+        }
         if let sequence {
             var payload = Data(capacity: sequence.count * (sequence.first?.count ?? 0) * 4)
             for row in sequence {

@@ -15,7 +15,7 @@ import ZeroMQ
 ///   - curve: credentials when the server requires CurveZMQ.
 func runLoadBenchmark(endpoint: String, clients: Int, requests: Int, model: String? = nil, steps: Int = 8,
                       curve: GuardClient.Curve? = nil) throws -> String {
-    precondition(clients > 0 && requests > 0 && steps > 0, "clients, requests and steps must be > 0")
+    guard clients > 0 && requests > 0 && steps > 0 else { throw BenchmarkError("--clients and --requests must be > 0") }
     let context = try Context()
     let probe = try GuardClient(endpoint: endpoint, curve: curve, timeoutMilliseconds: 5000, context: context)
     let listing = try probe.models()

@@ -145,3 +145,33 @@ struct PlaneRelaxationTests {
         }
     }
 }
+
+/// The default `range` of both operator protocols reads the range off the ends (corners), which is only
+/// right for monotone functions: the protocols require it, and this checks every operator on a grid.
+@Suite("Operators are monotone where their range assumes it")
+struct OperatorMonotonicityTests {
+    static let grid = (0...800).map { -20 + 40 * Double($0) / 800 }
+
+    /// Non-decreasing (`direction` 1) or non-increasing (-1) along `values`, up to rounding.
+    static func isMonotone(_ values: [Double]) -> Bool {
+        let steps = zip(values.dropFirst(), values).map { $0 - $1 }
+        let tolerance = 1e-15
+        return steps.allSatisfy { $0 >= -tolerance } || steps.allSatisfy { $0 <= tolerance }
+    }
+
+    @Test func unaryOperatorsAreNonDecreasing() {
+        for op in UnaryRelaxationTests.operators {
+            let values = Self.grid.map(op.value)
+            #expect(zip(values.dropFirst(), values).allSatisfy { $0 >= $1 }, "\(op.name) is not non-decreasing")
+        }
+    }
+
+    @Test func binaryOperatorsAreMonotoneInEachArgument() {
+        for op in PlaneRelaxationTests.operators {
+            for fixed in Self.grid where Int(fixed * 20) % 7 == 0 {
+                #expect(Self.isMonotone(Self.grid.map { op.value($0, fixed) }), "\(op.name) in x at y = \(fixed)")
+                #expect(Self.isMonotone(Self.grid.map { op.value(fixed, $0) }), "\(op.name) in y at x = \(fixed)")
+            }
+        }
+    }
+}
