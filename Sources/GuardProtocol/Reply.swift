@@ -100,6 +100,9 @@ public struct Reply: Codable, Sendable {
         public var boundComputations: Int
         /// Certification time (`ms`).
         public var milliseconds: Double
+        /// Threshold mode: the distance of an input of another class that a quick attack found within
+        /// `refuse_below` (`counterexample_distance`); the prediction is then refused without a bound.
+        public var counterexampleDistance: Double?
 
         /// Memberwise.
         public init(mode: String, norm: String, frames: String, target: Int?, radius: Double, failedAt: Double?,
@@ -118,6 +121,7 @@ public struct Reply: Codable, Sendable {
         enum CodingKeys: String, CodingKey {
             case mode, norm, frames, target, radius, failedAt = "failed_at", complete
             case boundComputations = "bound_computations"
+            case counterexampleDistance = "counterexample_distance"
             case passes
             case milliseconds = "ms"
         }
@@ -135,6 +139,7 @@ public struct Reply: Codable, Sendable {
             boundComputations = try container.decodeIfPresent(Int.self, forKey: .boundComputations)
                 ?? container.decode(Int.self, forKey: .passes)
             milliseconds = try container.decode(Double.self, forKey: .milliseconds)
+            counterexampleDistance = try container.decodeIfPresent(Double.self, forKey: .counterexampleDistance)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -149,6 +154,7 @@ public struct Reply: Codable, Sendable {
             try container.encode(boundComputations, forKey: .boundComputations)
             try container.encode(boundComputations, forKey: .passes)
             try container.encode(milliseconds, forKey: .milliseconds)
+            try container.encodeIfPresent(counterexampleDistance, forKey: .counterexampleDistance)
         }
     }
 

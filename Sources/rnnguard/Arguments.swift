@@ -1,24 +1,29 @@
 import ArgumentParser
 import POPQORN
 
-/// `--norm 1|2|inf`.
-struct NormArgument: ExpressibleByArgument {
-    let value: Norm
-    init(_ value: Norm) { self.value = value }
-    init?(argument: String) {
-        guard let norm = Norm(argument: argument) else { return nil }
-        value = norm
-    }
-    var defaultValueDescription: String { value.rawValue }
+/// A certifier setting that parses itself from a command-line word and prints itself back.
+protocol CommandLineValue: CustomStringConvertible {
+    init?(argument: String)
 }
 
-/// `--frames all|T|A:B`.
-struct FramesArgument: ExpressibleByArgument {
-    let value: FrameSelection
-    init(_ value: FrameSelection) { self.value = value }
+extension Norm: CommandLineValue {
+    public var description: String { rawValue }
+}
+extension FrameSelection: CommandLineValue {}
+extension BoundMethod: CommandLineValue {}
+
+/// An option holding a `CommandLineValue`: `--norm 1|2|inf`, `--frames all|T|A:B`,
+/// `--method interval|window:K|full`.
+struct ValueArgument<Value: CommandLineValue>: ExpressibleByArgument {
+    let value: Value
+    init(_ value: Value) { self.value = value }
     init?(argument: String) {
-        guard let frames = FrameSelection(argument: argument) else { return nil }
-        value = frames
+        guard let value = Value(argument: argument) else { return nil }
+        self.value = value
     }
     var defaultValueDescription: String { value.description }
 }
+
+typealias NormArgument = ValueArgument<Norm>
+typealias FramesArgument = ValueArgument<FrameSelection>
+typealias MethodArgument = ValueArgument<BoundMethod>

@@ -23,6 +23,10 @@ struct Bench: ParsableCommand {
     var requests: Int = 200
     @Option(name: .long, help: "With --server: the model to request (default: the first one served).")
     var model: String?
+    @Flag(name: .long, help: "Compare the bound methods and the anytime ladder per model (first norm only).")
+    var methods = false
+    @Option(name: .long, help: "With --methods: the anytime ladder's budget in milliseconds.")
+    var budgetMs: Double = 10
 
     func run() throws {
         if let server {
@@ -30,6 +34,13 @@ struct Bench: ParsableCommand {
             return
         }
         let folders = models.isEmpty ? Self.defaultFolders() : models
+        if methods {
+            guard let norm = norms.first.flatMap(Norm.init(argument:)) else { throw ValidationError("unknown norm") }
+            guard budgetMs > 0 && budgetMs <= 86_400_000 else { throw ValidationError("--budget-ms must lie in (0, 86400000]") }
+            print("dgemm on one thread: \(format(GEMMThroughput.measure(size: 64), 1)) GFLOP/s at n=64, \(format(GEMMThroughput.measure(size: 256), 1)) GFLOP/s at n=256")
+            try MethodBenchmark(folders: folders, inputs: inputs, norm: norm, budgetMs: budgetMs).run()
+            return
+        }
         let gemmSmall = GEMMThroughput.measure(size: 64)
         let gemmLarge = GEMMThroughput.measure(size: 256)
         print("dgemm on one thread: \(format(gemmSmall, 1)) GFLOP/s at n=64, \(format(gemmLarge, 1)) GFLOP/s at n=256")

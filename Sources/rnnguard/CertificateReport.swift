@@ -34,6 +34,8 @@ struct CertificateReport: Encodable {
     var threshold: Threshold?
     var frameRadii: [Double]?
     var attackRadius: Double?
+    /// The bound method that answered (the deciding rung with --budget-ms).
+    var method: String?
     var boundComputations = 0
     var backwardPasses = 0
     var seconds = 0.0
@@ -64,6 +66,7 @@ struct CertificateReport: Encodable {
         case labelName = "label_name"
         case frameRadii = "frame_radii"
         case attackRadius = "attack_radius"
+        case method
         case boundComputations = "bound_computations"
         case backwardPasses = "backward_passes"
     }

@@ -31,17 +31,24 @@ struct Certify: ParsableCommand {
     var fast = false
     @Flag(name: .long, help: "Optimize every intermediate bound too: a few percent tighter, many times slower (audits).")
     var thorough = false
+    @Option(name: .long, help: "Intermediate bounds: interval, window:K (back-substitution over the last K steps) or full (POPQORN; the default).")
+    var method: MethodArgument = MethodArgument(.full)
+    @Option(name: .long, help: "Anytime certification: climb from interval bounds to the full method and the optimizer, and report the best proven within MS milliseconds (fractional allowed).")
+    var budgetMs: Double?
 
     func validate() throws {
         if threshold != nil && radius { throw ValidationError("give --threshold EPS or --radius, not both") }
         if fast && thorough { throw ValidationError("give --fast or --thorough, not both") }
         if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be >= 0") }
         if !(tolerance > 0 && tolerance < 1) { throw ValidationError("--tolerance must lie in (0, 1)") }
+        if let budgetMs, !(budgetMs > 0 && budgetMs <= 86_400_000) { throw ValidationError("--budget-ms must lie in (0, 86400000]") }
+        if budgetMs != nil && (thorough || sensitivity) { throw ValidationError("--budget-ms does not combine with --thorough or --sensitivity") }
     }
 
     func run() throws {
         let classifier = try model.load()
-        let certifier = Certifier(model: classifier, marginIterations: fast ? 0 : 20, intermediateIterations: thorough ? 10 : 0)
+        let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : 20,
+                                  intermediateIterations: thorough ? 10 : 0)
         var bar: ProgressBar?
         defer { bar?.finish() }
         try InputFile.forEach(in: input, { item in
@@ -59,7 +66,23 @@ struct Certify: ParsableCommand {
         let prediction = try certifier.model.predict(sequence)
         let perturbation = Perturbation(norm: norm.value, frames: frames.value)
         var report = CertificateReport(prediction: prediction, perturbation: perturbation, target: target)
-        if let threshold {
+        if let budgetMs {
+            // The budget counts from here, so `seconds` and the budget measure the same work.
+            let deadline = start + .microseconds(Int64(budgetMs * 1000))
+            let ladder = CertifierLadder.standard(for: certifier.model)
+            if let threshold {
+                let decided = try ladder.check(sequence, label: prediction.label, perturbation: perturbation,
+                                               epsilon: threshold, target: target, deadline: deadline)
+                report.threshold = .init(decided.check)
+                report.method = ladder.rungs[decided.rung].description
+                report.backwardPasses += decided.backwardPasses
+                report.boundComputations += decided.rung + 1
+            } else {
+                report.record(try ladder.radius(sequence, label: prediction.label, perturbation: perturbation,
+                                                target: target, tolerance: tolerance, deadline: deadline))
+                report.method = "anytime"
+            }
+        } else if let threshold {
             let check = try certifier.check(sequence, label: prediction.label, perturbation: perturbation,
                                             epsilon: threshold, target: target)
             report.threshold = .init(check)

@@ -37,12 +37,13 @@ import Testing
         #expect(outcome.reply.certificate == nil && outcome.reply.decision == nil)
     }
 
-    @Test func thresholdCertifyDecidesAndCostsAtMostTwoPasses() throws {
+    /// Each threshold climbs the ladder only as far as it must: at most every rung, twice.
+    @Test func thresholdCertifyDecidesAndClimbsAtMostTwoLadders() throws {
         let outcome = run(Request(id: .string("c"), op: .certify, model: "digits-lstm", input: features()))
         let certificate = try #require(outcome.reply.certificate)
         let decision = try #require(outcome.decision)
         #expect(certificate.mode == "threshold" && certificate.complete)
-        #expect((1...2).contains(certificate.boundComputations))
+        #expect((1...(2 * Fixtures.models[0].ladder.rungs.count)).contains(certificate.boundComputations))
         #expect([0, 0.03, 0.1].contains(certificate.radius))
         let expected = Decision.make(radius: certificate.radius, complete: true, policy: Fixtures.digitsPolicy.decide)
         #expect(decision == expected)

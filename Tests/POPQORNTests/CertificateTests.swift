@@ -19,22 +19,22 @@ struct FixtureInput: Decodable {
     let sequence: [[Double]]
 }
 
+/// Inside the certified radius neither random boundary points nor PGD may change the class.
+func expectNoCounterexample(_ model: SequenceClassifier, _ sequence: [[Double]], label: Int,
+                            _ perturbation: Perturbation, radius: Double, context: String) {
+    guard radius > 0 else { return }
+    let attack = PGDAttack(model: model, steps: 40, restarts: 3, seed: 1)
+    #expect(attack.search(sequence, label: label, perturbation: perturbation, epsilon: radius) == nil,
+            "PGD beat the certificate: \(context) radius \(radius)")
+    var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: radius, seed: 2)
+    for _ in 0..<300 {
+        let logits = model.trace(sampler.boundaryPoint()).logits
+        #expect(logits.indices.allSatisfy { logits[$0] <= logits[label] || $0 == label }, "sample beat \(context)")
+    }
+}
+
 @Suite("Certified radii survive attacks")
 struct CertificateTests {
-    /// Inside the certified radius neither random boundary points nor PGD may change the class.
-    func expectNoCounterexample(_ model: SequenceClassifier, _ sequence: [[Double]], label: Int,
-                                _ perturbation: Perturbation, radius: Double, context: String) {
-        guard radius > 0 else { return }
-        let attack = PGDAttack(model: model, steps: 40, restarts: 3, seed: 1)
-        #expect(attack.search(sequence, label: label, perturbation: perturbation, epsilon: radius) == nil,
-                "PGD beat the certificate: \(context) radius \(radius)")
-        var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: radius, seed: 2)
-        for _ in 0..<300 {
-            let logits = model.trace(sampler.boundaryPoint()).logits
-            #expect(logits.indices.allSatisfy { logits[$0] <= logits[label] || $0 == label }, "sample beat \(context)")
-        }
-    }
-
     @Test(arguments: randomModelSpecs.indices)
     func randomModelRadiiAreSound(modelIndex: Int) throws {
         for seed in 0..<2 as Range<UInt64> {

@@ -20,6 +20,22 @@ let perturbationSpecs: [Perturbation] = [
     Perturbation(norm: .linf, frames: .step(3)),
 ]
 
+/// Every node's interval contains the node's value at sampled points of the perturbation set: l_inf
+/// corners, points on the l_2 and l_1 spheres (boundary points), interior points.
+func expectNodeBoundsHold(_ engine: LinearBoundEngine, _ problem: Certifier.Problem, _ sequence: [[Double]],
+                          _ perturbation: Perturbation, epsilon: Double, samples: Int, seed: UInt64, context: String) {
+    var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: epsilon, seed: seed)
+    for k in 0..<samples {
+        let values = problem.unrolled.graph.evaluate(k % 2 == 0 ? sampler.boundaryPoint() : sampler.interiorPoint())
+        for id in values.indices {
+            for (n, v) in values[id].enumerated() {
+                let tolerance = 1e-9 * max(1, abs(v))
+                #expect(engine.lower[id][n] <= v + tolerance && v <= engine.upper[id][n] + tolerance, "\(context) node \(id)[\(n)]")
+            }
+        }
+    }
+}
+
 @Suite("Bounds hold at sampled points of the perturbation set")
 struct PropagationTests {
     /// Every node's interval must contain the node's value at every sampled point: corners of the l_inf
@@ -35,18 +51,8 @@ struct PropagationTests {
                 for epsilon in [0.02, 0.3, 2.0] {
                     let problem = try certifier.problem(sequence, label: label, perturbation: perturbation, target: nil)
                     let engine = LinearBoundEngine(problem: problem, epsilon: epsilon)
-                    var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: epsilon, seed: seed)
-                    for k in 0..<60 {
-                        let point = k % 2 == 0 ? sampler.boundaryPoint() : sampler.interiorPoint()
-                        let values = problem.unrolled.graph.evaluate(point)
-                        for id in values.indices {
-                            for (n, v) in values[id].enumerated() {
-                                let tolerance = 1e-9 * max(1, abs(v))
-                                #expect(engine.lower[id][n] <= v + tolerance && v <= engine.upper[id][n] + tolerance,
-                                        "\(randomModelSpecs[modelIndex].name) \(perturbation) eps \(epsilon) node \(id)[\(n)]")
-                            }
-                        }
-                    }
+                    expectNodeBoundsHold(engine, problem, sequence, perturbation, epsilon: epsilon, samples: 60, seed: seed,
+                                         context: "\(randomModelSpecs[modelIndex].name) \(perturbation) eps \(epsilon)")
                 }
             }
         }
@@ -132,17 +138,8 @@ struct IntermediateOptimizationTests {
                 zip(e.lower, e.upper).reduce(0) { $0 + zip($1.0, $1.1).reduce(0) { $0 + $1.1 - $1.0 } }
             }
             #expect(totalWidth(optimized) < totalWidth(plain))
-            var sampler = BallSampler(centre: sequence, perturbation: perturbation, epsilon: 0.3, seed: 33)
-            for k in 0..<80 {
-                let values = problem.unrolled.graph.evaluate(k % 2 == 0 ? sampler.boundaryPoint() : sampler.interiorPoint())
-                for id in values.indices {
-                    for (n, v) in values[id].enumerated() {
-                        let tolerance = 1e-9 * max(1, abs(v))
-                        #expect(optimized.lower[id][n] <= v + tolerance && v <= optimized.upper[id][n] + tolerance,
-                                "\(randomModelSpecs[modelIndex].name) \(perturbation) node \(id)[\(n)]")
-                    }
-                }
-            }
+            expectNodeBoundsHold(optimized, problem, sequence, perturbation, epsilon: 0.3, samples: 80, seed: 33,
+                                 context: "\(randomModelSpecs[modelIndex].name) \(perturbation)")
         }
     }
 }

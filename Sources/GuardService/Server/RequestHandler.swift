@@ -64,16 +64,23 @@ public struct RequestHandler: Sendable {
         let mode = request.overrides.mode ?? policy.certify.mode
         let perturbation = Perturbation(norm: policy.certify.norm, frames: request.overrides.frames ?? policy.certify.frames)
         let target = request.overrides.target
-        let certificate: (radius: Double, failedAt: Double?, complete: Bool, passes: Int)
+        let certificate: (radius: Double, failedAt: Double?, complete: Bool, passes: Int, counterexample: Double?)
         do {
             switch mode {
             case .threshold:
-                certificate = try thresholdCertificate(served, sequence, label: prediction.label, perturbation,
-                                                       target: target, deadline: deadline)
+                let decided = try served.ladder.decide(
+                    sequence, label: prediction.label, perturbation: perturbation, target: target,
+                    accept: policy.decide.acceptAtOrAbove, refuse: policy.decide.refuseBelow, attack: served.quickAttack,
+                    deadline: systemDeadline(deadline))
+                certificate = (decided.radius, decided.failedAt, decided.complete, decided.boundComputations,
+                               decided.counterexampleDistance)
             case .radius:
-                let search = try served.certifier.radius(sequence, label: prediction.label, perturbation: perturbation,
-                                                         target: target, deadline: systemDeadline(deadline))
-                certificate = (search.radius, search.failedAt, search.complete, search.boundComputations)
+                // With a deadline, the anytime ladder: the best radius proven in time. Without, the tightest.
+                let search = deadline == nil
+                    ? try served.certifier.radius(sequence, label: prediction.label, perturbation: perturbation, target: target)
+                    : try served.ladder.radius(sequence, label: prediction.label, perturbation: perturbation, target: target,
+                                               deadline: systemDeadline(deadline))
+                certificate = (search.radius, search.failedAt, search.complete, search.boundComputations, nil)
             }
         } catch let error as CertifierError {
             // What the override checks cannot see, e.g. a target equal to the predicted label.
@@ -87,6 +94,7 @@ public struct RequestHandler: Sendable {
             mode: mode.rawValue, norm: perturbation.norm.rawValue, frames: perturbation.frames.description,
             target: target, radius: certificate.radius, failedAt: certificate.failedAt, complete: certificate.complete,
             boundComputations: certificate.passes, milliseconds: Self.milliseconds(certifyDone - inferenceDone))
+        outcome.reply.certificate?.counterexampleDistance = certificate.counterexample
         outcome.reply.decision = Reply.DecisionBody(decision)
         outcome.decision = decision
         outcome.radius = certificate.radius
@@ -95,30 +103,6 @@ public struct RequestHandler: Sendable {
         outcome.reply.timing?.certifyMilliseconds = Self.milliseconds(certifyDone - inferenceDone)
         if decision.action != .accept { outcome.auditInput = sequence }
         return outcome
-    }
-
-    /// Threshold mode: one bound pass at `accept_at_or_above`; only when that fails, a second at
-    /// `refuse_below` to tell "fragile" from "refuse". A zero threshold needs no pass (any prediction
-    /// is certified at radius 0). The radius reported is the largest threshold that passed. Each pass
-    /// stops at the deadline, so a long input cannot hold a worker past its budget.
-    private func thresholdCertificate(_ served: ServedModel, _ sequence: [[Double]], label: Int, _ perturbation: Perturbation,
-                                      target: Int?, deadline: ContinuousClock.Instant?) throws
-        -> (radius: Double, failedAt: Double?, complete: Bool, passes: Int) {
-        let decide = served.policy.decide
-        var passes = 0
-        var failedAt: Double?
-        for epsilon in [decide.acceptAtOrAbove, decide.refuseBelow] {
-            if epsilon == 0 { return (0, failedAt, true, passes) }
-            if passes > 0, let deadline, clock.now() >= deadline { return (0, failedAt, false, passes) }
-            let check = try served.certifier.check(sequence, label: label, perturbation: perturbation,
-                                                   epsilon: epsilon, target: target, deadline: systemDeadline(deadline))
-            passes += 1
-            // The deadline stopped this pass before it proved anything.
-            if !check.complete { return (0, failedAt, false, passes) }
-            if check.certified { return (epsilon, failedAt, true, passes) }
-            failedAt = epsilon
-        }
-        return (0, failedAt, true, passes)
     }
 
     /// `deadline` on the system clock, which POPQORN reads: the time left on the handler's clock.

@@ -3,17 +3,22 @@ import GuardProtocol
 import POPQORN
 import SequenceModels
 
-/// One model as the server runs it: its policy, the loaded classifier and its certifier. Immutable and
-/// `Sendable`, so every worker thread shares one instance.
+/// One model as the server runs it: its policy, the loaded classifier, its certifier, the ladder of
+/// cheaper certifiers for deadlines and decisions, and the quick attack that refutes fragile inputs.
+/// Immutable and `Sendable`, so every worker thread shares one instance.
 public struct ServedModel: Sendable {
     public let policy: ModelPolicy
     public let classifier: SequenceClassifier
     public let certifier: Certifier
+    public let ladder: CertifierLadder
+    public let quickAttack: PGDAttack
 
     public init(policy: ModelPolicy, classifier: SequenceClassifier) {
         self.policy = policy
         self.classifier = classifier
         self.certifier = Certifier(model: classifier)
+        self.ladder = CertifierLadder.standard(for: classifier)
+        self.quickAttack = PGDAttack.quick(model: classifier)
     }
 
     /// Loads the folder `policy.path` names.

@@ -10,17 +10,23 @@ extension Certifier {
     /// soundness never relies on it: the radius returned is always one that a check certified, and a
     /// certificate at eps covers every smaller ball. At `deadline` the search stops with the best
     /// radius certified so far.
+    ///
+    /// `floor`, a search another (cheaper) certifier finished on the same input, seeds this one: its
+    /// radius is where the bracket starts when this certifier proves it too (it is certified either way,
+    /// so the result is never below it), and its failed radius is the first one tried.
     public func radius(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
                        tolerance: Double = 1e-3, initial: Double = 0.01, upperLimit: Double = 1e6,
-                       deadline: ContinuousClock.Instant? = nil) throws -> RadiusSearch {
+                       deadline: ContinuousClock.Instant? = nil, from floor: RadiusSearch? = nil) throws -> RadiusSearch {
         let problem = try problem(sequence, label: label, perturbation: perturbation, target: target)
         var computations = 0, passes = 0, flops = 0
         // The certified end (eps, g > 0) and the failed end (eps, g <= 0) of the bracket.
         var low = (eps: 0.0, g: exactMargin(problem) - Self.marginFloor)
         var high: (eps: Double, g: Double)?
+        let floorRadius = floor?.radius ?? 0
         func result(complete: Bool) -> RadiusSearch {
-            RadiusSearch(radius: low.eps, failedAt: high?.eps, boundComputations: computations,
-                         backwardPasses: passes, flops: flops, complete: complete)
+            let radius = max(low.eps, floorRadius)
+            return RadiusSearch(radius: radius, failedAt: high?.eps ?? floor?.failedAt,
+                                boundComputations: computations, backwardPasses: passes, flops: flops, complete: complete)
         }
         guard low.g > 0 else { return RadiusSearch(radius: 0, failedAt: 0, boundComputations: 0, backwardPasses: 0, flops: 0, complete: true) }
         // g(eps), or nil when the deadline stopped the computation.
@@ -34,9 +40,16 @@ extension Certifier {
         }
         func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
 
+        var trial = initial
+        if floorRadius > 0 {
+            guard !outOfTime(), let g = evaluate(floorRadius) else { return result(complete: false) }
+            // This certifier cannot prove what the cheaper one did: the cheaper radius stands.
+            guard g > 0 else { return result(complete: true) }
+            low = (floorRadius, g)
+            trial = min(upperLimit, max(floor?.failedAt ?? 0, floorRadius * 1.05))
+        }
         // Bracket: the first trial at `initial`, later ones where the secant through the last two points
         // meets zero, pushed 5% beyond it and kept within x1.2 to x4 of the last certified eps.
-        var trial = initial
         while high == nil {
             guard !outOfTime(), let g = evaluate(trial) else { return result(complete: false) }
             if g > 0 {
@@ -53,7 +66,8 @@ extension Certifier {
         // Refine by regula falsi with the Illinois correction.
         var lastMoved = 0   // +1: the certified end moved last, -1: the failed end
         var weights = (low: 1.0, high: 1.0)
-        while let failed = high, (failed.eps - low.eps) / failed.eps > tolerance {
+        // Below `smallestRadius` a certificate says nothing useful: a prediction this fragile gets 0.
+        while let failed = high, (failed.eps - low.eps) / failed.eps > tolerance, failed.eps > Self.smallestRadius {
             if outOfTime() { return result(complete: false) }
             let gLow = low.g * weights.low, gHigh = failed.g * weights.high
             var trial = low.eps + gLow * (failed.eps - low.eps) / (gLow - gHigh)

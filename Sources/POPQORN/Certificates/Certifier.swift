@@ -7,11 +7,13 @@ import SequenceModels
 /// directly, from the rows W_label - W_j of the head, which is tighter than comparing separate bounds of
 /// the logits. Bounds are computed in `Double`; a margin must exceed `marginFloor`, far above the
 /// rounding a bound computation can accumulate, to count as positive.
-public struct Certifier: Sendable {
+public struct Certifier: Sendable, CustomStringConvertible {
     public let model: SequenceClassifier
 
     /// The smallest margin lower bound that certifies.
     public static let marginFloor = 1e-8
+    /// Radius searches stop narrowing a bracket whose failed end is below this.
+    public static let smallestRadius = 1e-9
 
     /// Iterations of the margin optimizer (`MarginOptimizer`) when the default relaxations leave some
     /// margin bound non-positive; 0 turns it off (POPQORN's fixed relaxations only).
@@ -19,11 +21,25 @@ public struct Certifier: Sendable {
     /// Optimizer iterations on every intermediate bound as well (alpha-CROWN on the intermediate
     /// layers): a few percent larger radii for many times the cost, for audits; 0 by default.
     public var intermediateIterations: Int
+    /// How intermediate bounds are computed (`BoundMethod`); `full` is POPQORN's.
+    public var method: BoundMethod
+    /// Cross-nonlinearities (the gated products) get fitted planes with verified offsets (true), or only
+    /// the McCormick planes that are sound by construction (false: cheaper, looser).
+    public var fittedPlanes: Bool
 
-    public init(model: SequenceClassifier, marginIterations: Int = 20, intermediateIterations: Int = 0) {
+    public init(model: SequenceClassifier, method: BoundMethod = .full, fittedPlanes: Bool = true, marginIterations: Int = 20,
+                intermediateIterations: Int = 0) {
         self.model = model
+        self.method = method
+        self.fittedPlanes = fittedPlanes
         self.marginIterations = marginIterations
         self.intermediateIterations = intermediateIterations
+    }
+
+    /// The bound method, and "+optimizer" when the margin optimizer runs.
+    public var description: String {
+        method.description + (fittedPlanes ? "" : "+mccormick") + (marginIterations > 0 ? "+optimizer" : "")
+            + (intermediateIterations > 0 ? "+intermediate" : "")
     }
 
     /// Everything about one input that does not depend on eps, prepared once per search.
@@ -32,6 +48,7 @@ public struct Certifier: Sendable {
         /// Each node's operation with its bound verbs.
         let operations: [any BoundedOperation]
         let sizes: [Int]
+        let steps: [Int]
         let centre: [[Double]]
         let perturbed: [Bool]
         let perturbation: Perturbation
@@ -51,7 +68,7 @@ public struct Certifier: Sendable {
         }
         let unrolled = model.unrolled(length: sequence.count)
         return Problem(unrolled: unrolled, operations: try unrolled.graph.boundedOperations(),
-                       sizes: unrolled.graph.nodes.map(\.size),
+                       sizes: unrolled.graph.nodes.map(\.size), steps: unrolled.graph.nodes.map(\.step),
                        centre: unrolled.graph.evaluate(sequence),
                        perturbed: unrolled.graph.perturbedNodes(perturbation.frames.contains),
                        perturbation: perturbation, label: label,
@@ -59,8 +76,8 @@ public struct Certifier: Sendable {
     }
 
     func check(_ problem: Problem, epsilon: Double, deadline: ContinuousClock.Instant? = nil) -> ThresholdCheck {
-        var engine = LinearBoundEngine(problem: problem, epsilon: epsilon, intermediateIterations: intermediateIterations,
-                                       deadline: deadline)
+        var engine = LinearBoundEngine(problem: problem, epsilon: epsilon, method: method, fittedPlanes: fittedPlanes,
+                                       intermediateIterations: intermediateIterations, deadline: deadline)
         guard !engine.interrupted else {
             return ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: engine.passes,
                                   flops: engine.flops, complete: false)

@@ -27,8 +27,10 @@ struct BackwardPass {
     private(set) var mixtureWeights: [RelaxationMixtures.Mixed?]
     private let recording: Bool
 
+    /// `concretizingBeforeStep`: a node of an earlier time step is not walked through but bounded by its
+    /// interval (windowed back-substitution; see `BoundMethod`).
     init(_ engine: LinearBoundEngine, objective: [(NodeID, [Double])], rows: Int, mixtures: RelaxationMixtures? = nil,
-         recording: Bool = false) {
+         recording: Bool = false, concretizingBeforeStep cutoff: Int? = nil) {
         self.engine = engine
         self.rows = rows
         self.mixtures = mixtures
@@ -44,10 +46,33 @@ struct BackwardPass {
             guard let c = coefficients[id] else { continue }
             coefficients[id] = nil
             if recording { stored[id] = c }
-            if engine.perturbed[id] {
-                engine.operations[id].backward(c, node: id, pass: &self)
-            } else {
+            if !engine.perturbed[id] {
                 GEMM.accumulate(&offset, c, vector: engine.centre[id], m: rows, k: engine.sizes[id], flops: &flops)
+            } else if let cutoff, engine.steps[id] < cutoff {
+                concretize(c, node: id)
+            } else {
+                engine.operations[id].backward(c, node: id, pass: &self)
+            }
+        }
+    }
+
+    /// min over v in [l, u] of c . v = sum of c_k l_k (c_k >= 0) or c_k u_k (c_k < 0), per row: a node
+    /// ended with its interval instead of being walked through.
+    private mutating func concretize(_ c: [Double], node: NodeID) {
+        let n = engine.sizes[node]
+        // Bounds interleaved (l_k at 2k, u_k at 2k + 1) so the side is chosen without a branch.
+        var ends = [Double](repeating: 0, count: 2 * n)
+        for k in 0..<n { (ends[2 * k], ends[2 * k + 1]) = (engine.lower[node][k], engine.upper[node][k]) }
+        c.withUnsafeBufferPointer { c in
+            ends.withUnsafeBufferPointer { ends in
+                for r in 0..<rows {
+                    var sum = 0.0
+                    for k in 0..<n {
+                        let a = c[r &* n &+ k]
+                        sum += a * ends[2 &* k &+ (a < 0 ? 1 : 0)]
+                    }
+                    offset[r] += sum
+                }
             }
         }
     }

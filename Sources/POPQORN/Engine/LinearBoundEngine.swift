@@ -14,6 +14,11 @@ struct LinearBoundEngine {
     /// the nodes).
     let operations: [any BoundedOperation]
     let sizes: [Int]
+    /// Each node's time step (`ComputationGraph.Node.step`), for windowed back-substitution.
+    let steps: [Int]
+    let method: BoundMethod
+    /// Cross-nonlinearities get fitted, verified planes (true) or only the McCormick ones (false).
+    let fittedPlanes: Bool
     let centre: [[Double]]
     let perturbed: [Bool]
     let norm: Norm
@@ -40,8 +45,11 @@ struct LinearBoundEngine {
 
     /// Relaxes the whole graph, unless `deadline` passes first (checked between nodes, so a long
     /// sequence cannot hold a worker past its budget).
-    init(problem: Certifier.Problem, epsilon: Double, intermediateIterations: Int = 0,
-         deadline: ContinuousClock.Instant? = nil) {
+    init(problem: Certifier.Problem, epsilon: Double, method: BoundMethod = .full, fittedPlanes: Bool = true,
+         intermediateIterations: Int = 0, deadline: ContinuousClock.Instant? = nil) {
+        self.method = method
+        self.fittedPlanes = fittedPlanes
+        steps = problem.steps
         graph = problem.unrolled.graph
         operations = problem.operations
         sizes = problem.sizes
@@ -72,7 +80,8 @@ struct LinearBoundEngine {
             return
         }
         let operation = operations[id]
-        refineWaitingNodes(before: id, ifAnyOf: operation.relaxedOperands)
+        // With interval bounds only, the relaxations are built on the intervals the walk already has.
+        if method != .interval { refineWaitingNodes(before: id, ifAnyOf: operation.relaxedOperands) }
         let bounds = operation.bounds(node: id, in: self)
         if graph.nodes[id].needsBounds { waiting.append(id) }
         lower.append(bounds.lower)
@@ -106,7 +115,12 @@ struct LinearBoundEngine {
             objective.append((node, coefficients))
             offset += n
         }
-        var bounds = lowerBounds(of: objective, rows: 2 * half)
+        // A window reaches back K steps from the oldest node of the batch; older nodes enter as intervals.
+        var cutoff: Int?
+        if case .window(let k) = method { cutoff = (waiting.map { steps[$0] }.min() ?? 0) - k }
+        let pass = BackwardPass(self, objective: objective, rows: 2 * half, concretizingBeforeStep: cutoff)
+        count(pass)
+        var bounds = pass.offset
         if intermediateIterations > 0 { optimize(&bounds, of: waiting, half: half) }
         offset = 0
         for node in waiting {

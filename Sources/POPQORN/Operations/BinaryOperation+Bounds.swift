@@ -16,7 +16,7 @@ extension BinaryOperation: BoundedOperation {
             let (low, high) = op.range(on: box)
             result.lower.append(low)
             result.upper.append(high)
-            result.relaxations.append(op.relaxations(on: box))
+            result.relaxations.append(engine.fittedPlanes ? op.relaxations(on: box) : op.quickRelaxations(on: box))
         }
         return result
     }

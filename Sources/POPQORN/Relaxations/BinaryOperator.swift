@@ -23,6 +23,8 @@ public protocol BinaryOperator: PairwiseFunction {
     static func relax(on box: Box) -> PlaneBounds
     /// Every sound plane worth offering the margin optimizer, `relax`'s first.
     static func relaxations(on box: Box) -> Relaxation
+    /// Sound planes that are cheap to build (no fitting, no verified offsets), best first.
+    static func quickRelaxations(on box: Box) -> Relaxation
     /// The exact range on the box.
     static func range(on box: Box) -> (Double, Double)
 }
@@ -34,6 +36,8 @@ extension BinaryOperator {
     }
 
     public static func relaxations(on box: Box) -> Relaxation { PlaneFitter.relaxations(Self.self, on: box) }
+
+    public static func quickRelaxations(on box: Box) -> Relaxation { PlaneFitter.quickRelaxations(Self.self, on: box) }
 
     /// The corners' extremes: the range of a function monotone in each argument.
     public static func range(on box: Box) -> (Double, Double) {

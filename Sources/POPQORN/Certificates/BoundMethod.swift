@@ -1,0 +1,43 @@
+/// How a bound computation gets the intermediate bounds that its relaxations are built on. The margin
+/// bound itself is always one backward pass through the whole unrolled network; the methods differ in
+/// what every nonlinearity's input box costs, and so in how tight the relaxations are.
+///
+/// - `interval`: interval arithmetic through the graph (IBP, Gowal et al. 2018), as CROWN-IBP (Zhang et
+///   al., ICLR 2020) uses it for intermediate layers: cost linear in T, loosest.
+/// - `window(K)`: back-substitution through the last K time steps only; a node older than that enters
+///   with its own (already sound) interval, concretized by the coefficient's sign. Cost linear in T for a
+///   fixed K. K = T is the full method; K = 0 is close to `interval`.
+/// - `full`: back-substitution to the input for every intermediate bound (POPQORN, CROWN): cost
+///   quadratic in T, tightest.
+///
+/// Each is sound alone: a node's interval only ever comes from a sound bound (interval arithmetic, or a
+/// backward pass whose cut-off terms are bounded by sound intervals), intersected with another sound one.
+public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
+    case interval
+    case window(Int)
+    case full
+
+    /// Parses "interval", "window:K" (or "window", K = 4) and "full".
+    public init?(argument: String) {
+        switch argument {
+        case "interval": self = .interval
+        case "full": self = .full
+        case "window": self = .window(Self.defaultWindow)
+        default:
+            let parts = argument.split(separator: ":")
+            guard parts.count == 2, parts[0] == "window", let k = Int(parts[1]), k >= 0, k <= 100_000 else { return nil }
+            self = .window(k)
+        }
+    }
+
+    /// The window the benchmark found best between cost and radius (docs/performance.md).
+    public static let defaultWindow = 4
+
+    public var description: String {
+        switch self {
+        case .interval: return "interval"
+        case .window(let k): return "window:\(k)"
+        case .full: return "full"
+        }
+    }
+}

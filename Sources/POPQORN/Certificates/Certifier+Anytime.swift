@@ -1,0 +1,83 @@
+import SequenceModels
+
+/// Anytime certification: a ladder of certifiers from the cheapest to the tightest, climbed until the
+/// question is answered or the time is up, keeping the best answer proven so far.
+///
+/// Every rung is sound alone (`BoundMethod`, the margin optimizer), so whatever rung answers, the answer
+/// is a certificate; a rung cut short by the deadline certifies nothing and the best earlier answer
+/// stands.
+public struct CertifierLadder: Sendable {
+    public let rungs: [Certifier]
+
+    public init(rungs: [Certifier]) {
+        self.rungs = rungs
+    }
+
+    /// A window of `BoundMethod.defaultWindow` steps with McCormick planes, full back-substitution with
+    /// fitted planes, then the margin optimizer on top: each rung costlier than the one below and
+    /// tighter. Interval bounds alone are left out: on recurrent models they prove radii about 100 times
+    /// smaller than a window at similar cost (docs/performance.md).
+    public static func standard(for model: SequenceClassifier) -> CertifierLadder {
+        CertifierLadder(rungs: [
+            Certifier(model: model, method: .window(BoundMethod.defaultWindow), fittedPlanes: false, marginIterations: 0),
+            Certifier(model: model, method: .full, marginIterations: 0),
+            Certifier(model: model, method: .full),
+        ])
+    }
+
+    /// The largest radius proven by `deadline`: a radius search on each rung in turn, each seeded with
+    /// what the rung below proved (`Certifier.radius(from:)`). `complete` is true when the top rung's
+    /// search finished.
+    public func radius(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
+                       tolerance: Double = 1e-3, deadline: ContinuousClock.Instant?) throws -> RadiusSearch {
+        var best: RadiusSearch?
+        var computations = 0, passes = 0, flops = 0, climbed = 0
+        for rung in rungs {
+            if let deadline, ContinuousClock.now >= deadline, best != nil { break }
+            let search = try rung.radius(sequence, label: label, perturbation: perturbation, target: target,
+                                         tolerance: tolerance, deadline: deadline, from: best)
+            computations += search.boundComputations
+            passes += search.backwardPasses
+            flops += search.flops
+            best = search
+            climbed += 1
+            if !search.complete { break }
+        }
+        let last = best ?? RadiusSearch(radius: 0, failedAt: nil, boundComputations: 0, backwardPasses: 0, flops: 0, complete: false)
+        return RadiusSearch(radius: last.radius, failedAt: last.failedAt, boundComputations: computations,
+                            backwardPasses: passes, flops: flops, complete: last.complete && climbed == rungs.count)
+    }
+
+    /// Is the prediction certified at `epsilon`? The cheapest rung that proves it answers; a rung that
+    /// cannot hands over to the next until one proves it, the ladder ends, or `deadline` passes (then the
+    /// check is incomplete and not certified).
+    public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double, target: Int? = nil,
+                      deadline: ContinuousClock.Instant?) throws -> LadderCheck {
+        var passes = 0, flops = 0
+        var last: ThresholdCheck?
+        for (index, rung) in rungs.enumerated() {
+            let check = try rung.check(sequence, label: label, perturbation: perturbation, epsilon: epsilon,
+                                       target: target, deadline: deadline)
+            passes += check.backwardPasses
+            flops += check.flops
+            last = check
+            if check.certified || !check.complete {
+                return LadderCheck(check: check, rung: index, backwardPasses: passes, flops: flops)
+            }
+            if let deadline, ContinuousClock.now >= deadline { break }
+        }
+        let check = last ?? ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: 0,
+                                           flops: 0, complete: false)
+        return LadderCheck(check: check, rung: rungs.count - 1, backwardPasses: passes, flops: flops)
+    }
+}
+
+/// A threshold check answered by a `CertifierLadder`: the deciding rung's check and the work of every
+/// rung tried.
+public struct LadderCheck: Sendable {
+    public let check: ThresholdCheck
+    /// The index of the rung that answered.
+    public let rung: Int
+    public let backwardPasses: Int
+    public let flops: Int
+}

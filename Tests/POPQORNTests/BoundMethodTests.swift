@@ -1,0 +1,118 @@
+import SequenceModels
+import Testing
+@testable import POPQORN
+
+/// The cheaper bound methods (issue 11): interval bounds, windowed back-substitution, McCormick-only
+/// planes, and the anytime ladder that climbs them. Each must be sound on its own.
+@Suite("Bound methods are sound")
+struct BoundMethodTests {
+    static let methods: [(BoundMethod, fitted: Bool)] = [(.interval, true), (.window(0), true), (.window(1), true),
+                                                         (.window(2), false), (.full, false)]
+
+    /// Every node of every random model (RNN tanh/ReLU, LSTM, GRU, 1-3 layers, saturating weights) stays
+    /// inside its bounds at sampled points, for every method, norm and frame selection.
+    @Test(arguments: randomModelSpecs.indices)
+    func everyNodeStaysInsideItsBounds(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(40)
+        let certifier = Certifier(model: model)
+        let sequence = SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 41)
+        let label = try model.predict(sequence).label
+        for (method, fitted) in Self.methods {
+            for perturbation in perturbationSpecs {
+                let problem = try certifier.problem(sequence, label: label, perturbation: perturbation, target: nil)
+                for epsilon in [0.05, 0.5] {
+                    let engine = LinearBoundEngine(problem: problem, epsilon: epsilon, method: method, fittedPlanes: fitted)
+                    expectNodeBoundsHold(engine, problem, sequence, perturbation, epsilon: epsilon, samples: 30, seed: 42,
+                                         context: "\(randomModelSpecs[modelIndex].name) \(method) fitted \(fitted) \(perturbation) eps \(epsilon)")
+                }
+            }
+        }
+    }
+
+    /// Radii of every method, and of the ladder under a deadline, resist PGD and sampling.
+    @Test(arguments: randomModelSpecs.indices)
+    func radiiResistAttacks(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(50)
+        let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 51)
+        let label = try model.predict(sequence).label
+        for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(2)), Perturbation(norm: .l1)] {
+            for (method, fitted) in Self.methods {
+                let certifier = Certifier(model: model, method: method, fittedPlanes: fitted, marginIterations: 0)
+                let search = try certifier.radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2)
+                expectNoCounterexample(model, sequence, label: label, perturbation, radius: search.radius,
+                                       context: "\(randomModelSpecs[modelIndex].name) \(certifier) \(perturbation)")
+            }
+            let ladder = CertifierLadder.standard(for: model)
+            let anytime = try ladder.radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2,
+                                            deadline: .now + .milliseconds(5))
+            expectNoCounterexample(model, sequence, label: label, perturbation, radius: anytime.radius,
+                                   context: "\(randomModelSpecs[modelIndex].name) ladder \(perturbation)")
+        }
+    }
+
+    /// A window as long as the sequence is the full method: the same bounds, node for node.
+    @Test func aWindowCoveringTheSequenceIsTheFullMethod() throws {
+        let model = randomModelSpecs[3].make(60)
+        let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 61)
+        let certifier = Certifier(model: model)
+        let problem = try certifier.problem(sequence, label: 0, perturbation: Perturbation(norm: .l2), target: nil)
+        let full = LinearBoundEngine(problem: problem, epsilon: 0.2)
+        let window = LinearBoundEngine(problem: problem, epsilon: 0.2, method: .window(4))
+        #expect(full.lower == window.lower && full.upper == window.upper)
+    }
+
+    /// Without a deadline the ladder ends on the tightest rung and never proves less than its first rung.
+    @Test func theLadderClimbsToTheTopAndKeepsTheBestRadius() throws {
+        let model = randomModelSpecs[5].make(70)
+        let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 71)
+        let label = try model.predict(sequence).label
+        let perturbation = Perturbation(norm: .l2)
+        let ladder = CertifierLadder.standard(for: model)
+        let climbed = try ladder.radius(sequence, label: label, perturbation: perturbation, deadline: nil)
+        let first = try ladder.rungs[0].radius(sequence, label: label, perturbation: perturbation)
+        let top = try ladder.rungs[ladder.rungs.count - 1].radius(sequence, label: label, perturbation: perturbation)
+        #expect(climbed.complete && climbed.radius >= first.radius)
+        #expect(climbed.radius >= top.radius * (1 - 1e-2))
+        // A decision at half the top radius is taken, and by the cheapest rung that proves it.
+        let decided = try ladder.check(sequence, label: label, perturbation: perturbation, epsilon: first.radius / 2, deadline: nil)
+        #expect(decided.check.certified && decided.rung == 0)
+    }
+
+    @Test func methodsParseAndPrint() {
+        #expect(BoundMethod(argument: "interval") == .interval)
+        #expect(BoundMethod(argument: "full") == .full)
+        #expect(BoundMethod(argument: "window") == .window(BoundMethod.defaultWindow))
+        #expect(BoundMethod(argument: "window:7")?.description == "window:7")
+        for bad in ["window:-1", "window:x", "window:1:2", "fast", ""] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }
+    }
+}
+
+@Suite("Threshold decisions take the cheapest proof")
+struct ThresholdDecisionTests {
+    let model = randomModelSpecs[3].make(80)
+    let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 81)
+    let perturbation = Perturbation(norm: .linf)
+
+    /// Accept when the accept threshold is proven; fragile when only refuse_below is; refused with the
+    /// counterexample's distance when an attack finds one within refuse_below, and that example is real.
+    @Test func acceptFragileAndRefutedAreEachReachable() throws {
+        let label = try model.predict(sequence).label
+        let ladder = CertifierLadder.standard(for: model)
+        let radius = try ladder.radius(sequence, label: label, perturbation: perturbation, deadline: nil).radius
+        try #require(radius > 0)
+        let attack = PGDAttack.quick(model: model)
+        let accepted = try ladder.decide(sequence, label: label, perturbation: perturbation, accept: radius / 2,
+                                         refuse: radius / 4, attack: attack, deadline: nil)
+        #expect(accepted.radius == radius / 2 && accepted.complete && accepted.counterexampleDistance == nil)
+        let fragile = try ladder.decide(sequence, label: label, perturbation: perturbation, accept: radius * 100,
+                                        refuse: radius / 2, attack: attack, deadline: nil)
+        #expect(fragile.radius == radius / 2 && fragile.failedAt == radius * 100)
+        // Far beyond any certificate the quick attack finds an input of another class.
+        let strong = PGDAttack(model: model, steps: 60, restarts: 4)
+        let attacked = try #require(strong.radius(sequence, label: label, perturbation: perturbation))
+        let refuted = try ladder.decide(sequence, label: label, perturbation: perturbation, accept: attacked * 8,
+                                        refuse: attacked * 4, attack: attack, deadline: nil)
+        let distance = try #require(refuted.counterexampleDistance)
+        #expect(refuted.radius == 0 && distance <= attacked * 4 * (1 + 1e-12) && distance >= radius)
+    }
+}
