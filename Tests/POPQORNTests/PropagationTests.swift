@@ -12,6 +12,15 @@ let randomModelSpecs: [(name: String, make: @Sendable (UInt64) -> SequenceClassi
     ("lstm-2layer-nobias", { .random(architecture: .lstm, inputSize: 3, hiddenSize: 4, numLayers: 2, numClasses: 3, bias: false, scale: 2, seed: $0) }),
     ("gru", { .random(architecture: .gru, inputSize: 3, hiddenSize: 5, numClasses: 3, scale: 2, seed: $0) }),
     ("gru-3layer", { .random(architecture: .gru, inputSize: 3, hiddenSize: 4, numLayers: 3, numClasses: 3, seed: $0) }),
+    // Bidirectional layers, pooling over time and MLP heads (issue 12).
+    ("birnn-relu-max", { .random(architecture: .rnn, nonlinearity: .relu, inputSize: 3, hiddenSize: 4, numClasses: 3, scale: 1.5,
+                                 bidirectional: true, pooling: .max, seed: $0) }),
+    ("bilstm-mean-mlp", { .random(architecture: .lstm, inputSize: 3, hiddenSize: 4, numClasses: 3, scale: 2, bidirectional: true,
+                                  pooling: .mean, headHidden: [5], seed: $0) }),
+    ("gru-max-mlp-tanh", { .random(architecture: .gru, inputSize: 3, hiddenSize: 4, numClasses: 3, scale: 2, pooling: .max,
+                                   headHidden: [4, 4], headActivation: .tanh, seed: $0) }),
+    ("bigru-2layer-last", { .random(architecture: .gru, inputSize: 3, hiddenSize: 3, numLayers: 2, numClasses: 3, scale: 2,
+                                    bidirectional: true, seed: $0) }),
 ]
 
 let perturbationSpecs: [Perturbation] = [

@@ -68,8 +68,8 @@ struct ForwardPassTests {
         let trace = model.trace(SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 2))
         #expect(trace.topOutputs.count == 5 && trace.topOutputs.allSatisfy { $0.count == 4 })
         // The logits are the head applied to the top layer's last output.
-        var logits = model.head.bias
-        model.head.weight.multiply(trace.topOutputs[4], addingTo: &logits)
+        var logits = model.head.layers[0].bias
+        model.head.layers[0].weight.multiply(trace.topOutputs[4], addingTo: &logits)
         #expect(logits == trace.logits)
     }
 }

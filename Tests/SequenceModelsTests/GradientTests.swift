@@ -40,6 +40,24 @@ struct GradientTests {
         }
     }
 
+    /// Bidirectional layers, pooling and MLP heads differentiate through the same graph.
+    @Test(arguments: [Pooling.last, .mean, .max])
+    func bidirectionalPooledModelsMatchFiniteDifferences(pooling: Pooling) throws {
+        let model = SequenceClassifier.random(architecture: .lstm, inputSize: 3, hiddenSize: 4, numLayers: 2, numClasses: 3,
+                                              scale: 1.5, bidirectional: true, pooling: pooling, headHidden: [5],
+                                              headActivation: .tanh, seed: 7)
+        let input = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 8)
+        let weights = [0.7, -1.1, 0.4]
+        let (_, gradient) = model.gradient(input, outputWeights: weights)
+        let numeric = Self.centralDifferences(model, input, weights)
+        let scale = max(numeric.joined().map(abs).max() ?? 0, 1e-3)
+        for t in 0..<4 {
+            for k in 0..<3 {
+                #expect(abs(gradient[t][k] - numeric[t][k]) <= 1e-6 * max(abs(numeric[t][k]), scale), "\(pooling) d/dx[\(t)][\(k)]")
+            }
+        }
+    }
+
     /// The smallest |pre-activation| of any ReLU in the unrolled graph (infinity for gated cells).
     static func smallestPreactivation(_ model: SequenceClassifier, _ input: [[Double]]) -> Double {
         let trace = model.trace(input)

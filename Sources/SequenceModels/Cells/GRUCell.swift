@@ -7,7 +7,7 @@
 struct GRUCell: RecurrentCell {
     let blocks: GateBlocks
 
-    func appendStep(to graph: inout ComputationGraph, input: NodeID, state: UnrolledState) -> UnrolledState {
+    func appendStep(to graph: inout ComputationGraph, input: [NodeID], state: UnrolledState) -> UnrolledState {
         let (r, z, n) = (0, 1, 2)
         let resetPre = blocks.preActivation(r, input: input, hidden: state.hidden, graph: &graph)
         let updatePre = blocks.preActivation(z, input: input, hidden: state.hidden, graph: &graph)
@@ -15,7 +15,7 @@ struct GRUCell: RecurrentCell {
         let hiddenCandidate = graph.affine(state.hidden.map { [($0, .dense(blocks.hidden[n]))] } ?? [],
                                            bias: blocks.hiddenBias[n])
         let gated = graph.binary(SigmoidLinearProduct.self, x: resetPre, y: hiddenCandidate)
-        let candidatePre = graph.affine([(input, .dense(blocks.input[n])), (gated, .identity)], bias: blocks.inputBias[n])
+        let candidatePre = graph.affine(blocks.inputTerms(n, input) + [(gated, .identity)], bias: blocks.inputBias[n])
         let candidate = graph.unary(Tanh.self, candidatePre)
         // At h_0 = 0 the step is (1 - z) * n = n + z * (0 - n).
         let difference = graph.affine((state.hidden.map { [($0, LinearMap.identity)] } ?? []) + [(candidate, .scaled(-1))],

@@ -5,7 +5,7 @@
 struct LSTMCell: RecurrentCell {
     let blocks: GateBlocks
 
-    func appendStep(to graph: inout ComputationGraph, input: NodeID, state: UnrolledState) -> UnrolledState {
+    func appendStep(to graph: inout ComputationGraph, input: [NodeID], state: UnrolledState) -> UnrolledState {
         let (i, f, g, o) = (0, 1, 2, 3)
         let pre = (0..<4).map { blocks.preActivation($0, input: input, hidden: state.hidden, graph: &graph) }
         let inputTimesCandidate = graph.binary(SigmoidTanhProduct.self, x: pre[i], y: pre[g])

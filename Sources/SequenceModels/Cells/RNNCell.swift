@@ -3,7 +3,7 @@ struct RNNCell: RecurrentCell {
     let blocks: GateBlocks
     let activation: any ElementwiseFunction.Type
 
-    func appendStep(to graph: inout ComputationGraph, input: NodeID, state: UnrolledState) -> UnrolledState {
+    func appendStep(to graph: inout ComputationGraph, input: [NodeID], state: UnrolledState) -> UnrolledState {
         let pre = blocks.preActivation(0, input: input, hidden: state.hidden, graph: &graph)
         return UnrolledState(hidden: graph.unary(activation, pre), cell: nil)
     }

@@ -1,7 +1,7 @@
 extension RecurrentLayer {
-    /// The cell that describes this layer's step.
-    public var cell: any RecurrentCell {
-        let blocks = GateBlocks(self)
+    /// The cell that describes this layer's step, for an input made of parts of the given widths.
+    public func cell(inputParts: [Int]) -> any RecurrentCell {
+        let blocks = GateBlocks(self, inputParts: inputParts)
         switch kind {
         case .rnn(let nonlinearity): return RNNCell(blocks: blocks, activation: nonlinearity.function)
         case .lstm: return LSTMCell(blocks: blocks)

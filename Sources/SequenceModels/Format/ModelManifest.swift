@@ -10,8 +10,39 @@ public enum RNNNonlinearity: String, Codable, Sendable {
     case tanh, relu
 }
 
-/// `model.json`: what the safetensors file holds and how to read it. Unknown keys are ignored, so an
-/// exporter may add its own (accuracy, feature statistics).
+/// How the top layer's outputs over time become the head's input (`pooling` in `model.json`).
+public enum Pooling: String, Codable, Sendable {
+    /// The last step (bidirectional: the forward direction's last step and the backward one's first).
+    case last
+    case mean
+    case max
+}
+
+/// An activation between the layers of an MLP head.
+public enum HeadActivation: String, Codable, Sendable {
+    case relu, tanh
+
+    public var function: any ElementwiseFunction.Type {
+        switch self {
+        case .relu: return ReLU.self
+        case .tanh: return Tanh.self
+        }
+    }
+}
+
+/// One `nn.Linear` of an MLP head, and the activation applied after it.
+public struct HeadLayerSpec: Codable, Sendable, Equatable {
+    public var prefix: String
+    public var activation: HeadActivation?
+
+    public init(prefix: String, activation: HeadActivation? = nil) {
+        self.prefix = prefix
+        self.activation = activation
+    }
+}
+
+/// `model.json`: what the safetensors file holds and how to read it (docs/model-format.md). Unknown keys
+/// are ignored, so an exporter may add its own (accuracy, feature statistics).
 public struct ModelManifest: Codable, Sendable, Equatable {
     public var architecture: Architecture
     public var nonlinearity: RNNNonlinearity?
@@ -20,7 +51,12 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var numLayers: Int
     public var numClasses: Int
     public var rnnPrefix: String
-    public var headPrefix: String
+    /// The single linear head (the original format); `head` replaces it for MLP heads.
+    public var headPrefix: String?
+    public var bidirectional: Bool?
+    public var pooling: Pooling?
+    /// An MLP head, input side first.
+    public var head: [HeadLayerSpec]?
     /// Name of the embedding tensor (vocabulary x input_size), for token models.
     public var embedding: String?
     /// File name, in the model folder, of a JSON list of tokens (index = token id).
@@ -30,7 +66,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     public var labels: [String]?
 
     enum CodingKeys: String, CodingKey {
-        case architecture, nonlinearity, embedding, vocab, labels
+        case architecture, nonlinearity, embedding, vocab, labels, bidirectional, pooling, head
         case inputSize = "input_size"
         case hiddenSize = "hidden_size"
         case numLayers = "num_layers"
@@ -41,8 +77,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
     }
 
     public init(architecture: Architecture, nonlinearity: RNNNonlinearity?, inputSize: Int, hiddenSize: Int,
-                numLayers: Int, numClasses: Int, rnnPrefix: String, headPrefix: String, embedding: String? = nil,
-                vocab: String? = nil, unknownToken: String? = nil, labels: [String]? = nil) {
+                numLayers: Int, numClasses: Int, rnnPrefix: String, headPrefix: String?, embedding: String? = nil,
+                vocab: String? = nil, unknownToken: String? = nil, labels: [String]? = nil, bidirectional: Bool? = nil,
+                pooling: Pooling? = nil, head: [HeadLayerSpec]? = nil) {
         self.architecture = architecture
         self.nonlinearity = nonlinearity
         self.inputSize = inputSize
@@ -55,7 +92,17 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         self.vocab = vocab
         self.unknownToken = unknownToken
         self.labels = labels
+        self.bidirectional = bidirectional
+        self.pooling = pooling
+        self.head = head
     }
+
+    /// The head's layers: `head`, or the single linear `head_prefix`.
+    public var headLayers: [HeadLayerSpec] {
+        head ?? headPrefix.map { [HeadLayerSpec(prefix: $0)] } ?? []
+    }
+
+    public var isBidirectional: Bool { bidirectional ?? false }
 
     public init(contentsOf url: URL) throws(ModelError) {
         let bytes: Data
@@ -90,5 +137,9 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         if nonlinearity == .relu && architecture != .rnn {
             throw .invalidManifest("nonlinearity relu is only valid for architecture rnn")
         }
+        if headLayers.isEmpty { throw .invalidManifest("give head_prefix or a non-empty head") }
+        if head != nil && headPrefix != nil { throw .invalidManifest("give head_prefix or head, not both") }
+        if headLayers.count > 64 { throw .invalidManifest("head has \(headLayers.count) layers; at most 64 are supported") }
+        if headLayers.last?.activation != nil { throw .invalidManifest("the head's last layer outputs the logits and takes no activation") }
     }
 }

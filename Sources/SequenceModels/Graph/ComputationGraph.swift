@@ -50,6 +50,12 @@ public struct ComputationGraph: Sendable {
         append(UnaryOperation(function: function, source: source), size: nodes[source].size)
     }
 
+    /// The element-wise maximum of `sources` (all of one size).
+    public mutating func max(_ sources: [NodeID]) -> NodeID {
+        precondition(!sources.isEmpty && sources.allSatisfy { nodes[$0].size == nodes[sources[0]].size }, "max operands differ in size")
+        return append(MaxOperation(sources: sources), size: nodes[sources[0]].size)
+    }
+
     public mutating func binary(_ function: any PairwiseFunction.Type, x: NodeID, y: NodeID) -> NodeID {
         precondition(nodes[x].size == nodes[y].size, "binary operands differ in size")
         return append(BinaryOperation(function: function, x: x, y: y), size: nodes[x].size)

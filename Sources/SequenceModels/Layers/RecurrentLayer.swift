@@ -25,6 +25,8 @@ public struct RecurrentLayer: Sendable {
     public let weightIH: Matrix
     public let weightHH: Matrix
     public let biasIH: [Double]
+    /// False for a `bias=False` layer (its biases are zeros, not parameters).
+    public let hasBias: Bool
     public let biasHH: [Double]
 
     public init(kind: CellKind, weightIH: Matrix, weightHH: Matrix, biasIH: [Double]?, biasHH: [Double]?) {
@@ -35,15 +37,17 @@ public struct RecurrentLayer: Sendable {
         self.hiddenSize = weightHH.columns
         self.weightIH = weightIH
         self.weightHH = weightHH
+        self.hasBias = biasIH != nil
         self.biasIH = biasIH ?? [Double](repeating: 0, count: rows)
         self.biasHH = biasHH ?? [Double](repeating: 0, count: rows)
     }
 
-    /// Loads layer `index` from PyTorch's tensor names `{prefix}weight_ih_l{index}` and friends.
-    init(kind: CellKind, index: Int, inputSize: Int, hiddenSize: Int, prefix: String,
+    /// Loads layer `index` from PyTorch's tensor names `{prefix}weight_ih_l{index}` and friends (with
+    /// `_reverse` appended for the backward direction of a bidirectional layer).
+    init(kind: CellKind, index: Int, reverse: Bool = false, inputSize: Int, hiddenSize: Int, prefix: String,
          from file: SafeTensorsFile) throws(ModelError) {
         let rows = kind.gateCount * hiddenSize
-        let suffix = "_l\(index)"
+        let suffix = "_l\(index)" + (reverse ? "_reverse" : "")
         let weightIH = try file.matrix(prefix + "weight_ih" + suffix, rows: rows, columns: inputSize)
         let weightHH = try file.matrix(prefix + "weight_hh" + suffix, rows: rows, columns: hiddenSize)
         let biasNames = (prefix + "bias_ih" + suffix, prefix + "bias_hh" + suffix)

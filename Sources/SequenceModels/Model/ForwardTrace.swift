@@ -5,6 +5,6 @@ public struct ForwardTrace: Sendable {
     public let values: [[Double]]
 
     public var logits: [Double] { values[unrolled.logits] }
-    /// The top layer's output at every step, the head's input.
-    public var topOutputs: [[Double]] { unrolled.topOutputs.map { values[$0] } }
+    /// The top layer's output at every step (the directions concatenated), what the head pools.
+    public var topOutputs: [[Double]] { unrolled.topOutputs.map { $0.flatMap { values[$0] } } }
 }

@@ -12,16 +12,18 @@ extension SequenceClassifier {
         case .lstm: kind = .lstm
         case .gru: kind = .gru
         }
-        var layers: [RecurrentLayer] = []
+        // Sizes are at most 2^24 (the manifest checks), so these products cannot overflow.
+        let directions = manifest.isBidirectional ? 2 : 1
+        var layers: [RecurrentLayer] = [], reverseLayers: [RecurrentLayer] = []
         for index in 0..<manifest.numLayers {
-            layers.append(try RecurrentLayer(kind: kind, index: index,
-                                             inputSize: index == 0 ? manifest.inputSize : manifest.hiddenSize,
-                                             hiddenSize: manifest.hiddenSize, prefix: manifest.rnnPrefix, from: file))
+            let inputSize = index == 0 ? manifest.inputSize : directions * manifest.hiddenSize
+            for reverse in manifest.isBidirectional ? [false, true] : [false] {
+                let layer = try RecurrentLayer(kind: kind, index: index, reverse: reverse, inputSize: inputSize,
+                                               hiddenSize: manifest.hiddenSize, prefix: manifest.rnnPrefix, from: file)
+                if reverse { reverseLayers.append(layer) } else { layers.append(layer) }
+            }
         }
-        let headWeight = try file.matrix(manifest.headPrefix + "weight", rows: manifest.numClasses,
-                                         columns: manifest.hiddenSize)
-        let biasName = manifest.headPrefix + "bias"
-        let headBias = file.tensors[biasName] == nil ? nil : try file.tensor(biasName, shape: [manifest.numClasses])
+        let head = try Self.head(manifest, width: directions * manifest.hiddenSize, from: file)
 
         var embedding: Embedding?
         if let name = manifest.embedding {
@@ -38,6 +40,29 @@ extension SequenceClassifier {
                                         unknownToken: manifest.unknownToken ?? "<unk>")
         }
         self.init(manifest: manifest, embedding: embedding, vocabulary: vocabulary, layers: layers,
-                  head: LinearHead(weight: headWeight, bias: headBias))
+                  reverseLayers: reverseLayers, head: head)
+    }
+
+    /// The head's dense layers: each reads the previous one's width (the pooled width first); hidden
+    /// widths come from the weights' shapes, the last must output `num_classes`.
+    private static func head(_ manifest: ModelManifest, width: Int, from file: SafeTensorsFile) throws(ModelError) -> ClassifierHead {
+        var layers: [ClassifierHead.Layer] = []
+        var inputWidth = width
+        for (index, spec) in manifest.headLayers.enumerated() {
+            let name = spec.prefix + "weight"
+            guard let info = file.tensors[name] else { throw .missingTensor(name) }
+            let isLast = index == manifest.headLayers.count - 1
+            let outputs = isLast ? manifest.numClasses : (info.shape.first ?? 0)
+            guard info.shape.count == 2, (1...ModelManifest.maxSize).contains(outputs), info.shape[1] == inputWidth else {
+                throw .tensorShape(tensor: name, expected: [isLast ? manifest.numClasses : (info.shape.first ?? 0), inputWidth],
+                                   found: info.shape)
+            }
+            let weight = try file.matrix(name, rows: outputs, columns: inputWidth)
+            let biasName = spec.prefix + "bias"
+            let bias = file.tensors[biasName] == nil ? nil : try file.tensor(biasName, shape: [outputs])
+            layers.append(ClassifierHead.Layer(weight: weight, bias: bias, activation: spec.activation?.function))
+            inputWidth = outputs
+        }
+        return ClassifierHead(pooling: manifest.pooling ?? .last, layers: layers)
     }
 }

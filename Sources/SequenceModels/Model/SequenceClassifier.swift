@@ -6,20 +6,33 @@ public struct SequenceClassifier: Sendable {
     public let manifest: ModelManifest
     public let embedding: Embedding?
     public let vocabulary: Vocabulary?
+    /// The recurrent layers, bottom first (forward direction).
     public let layers: [RecurrentLayer]
-    public let head: LinearHead
-    /// Each layer's step equations, built once from its weights.
-    let cells: [any RecurrentCell]
+    /// The backward direction of each layer of a bidirectional model; empty otherwise.
+    public let reverseLayers: [RecurrentLayer]
+    public let head: ClassifierHead
+    /// Each layer's step equations (forward, and backward when bidirectional), built once from its weights.
+    let cells: [(forward: any RecurrentCell, backward: (any RecurrentCell)?)]
     let unrolledGraphs = UnrolledGraphCache()
 
+    /// `reverseLayers` must be empty or match `layers` one for one.
     public init(manifest: ModelManifest, embedding: Embedding?, vocabulary: Vocabulary?,
-                layers: [RecurrentLayer], head: LinearHead) {
+                layers: [RecurrentLayer], reverseLayers: [RecurrentLayer] = [], head: ClassifierHead) {
+        precondition(reverseLayers.isEmpty || reverseLayers.count == layers.count, "one reverse layer per layer")
         self.manifest = manifest
         self.embedding = embedding
         self.vocabulary = vocabulary
         self.layers = layers
+        self.reverseLayers = reverseLayers
         self.head = head
-        self.cells = layers.map(\.cell)
+        let directions = reverseLayers.isEmpty ? 1 : 2
+        self.cells = layers.indices.map { index in
+            // Layer 0 reads the input; a layer above a bidirectional one reads both directions' outputs.
+            let parts = index == 0 ? [layers[0].inputSize]
+                                   : [Int](repeating: layers[index - 1].hiddenSize, count: directions)
+            return (layers[index].cell(inputParts: parts),
+                    reverseLayers.isEmpty ? nil : reverseLayers[index].cell(inputParts: parts))
+        }
     }
 
     public var inputSize: Int { manifest.inputSize }
@@ -89,7 +102,10 @@ public struct SequenceClassifier: Sendable {
 
     /// The total number of parameters, as PyTorch counts them (absent biases are not counted).
     public var parameterCount: Int {
-        let recurrent = layers.reduce(0) { $0 + $1.weightIH.storage.count + $1.weightHH.storage.count }
-        return recurrent + head.weight.storage.count + head.bias.count + (embedding?.table.storage.count ?? 0)
+        let recurrent = (layers + reverseLayers).reduce(0) {
+            $0 + $1.weightIH.storage.count + $1.weightHH.storage.count + ($1.hasBias ? 2 * $1.biasIH.count : 0)
+        }
+        let head = head.layers.reduce(0) { $0 + $1.weight.storage.count + $1.bias.count }
+        return recurrent + head + (embedding?.table.storage.count ?? 0)
     }
 }

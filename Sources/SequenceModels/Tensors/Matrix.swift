@@ -30,3 +30,20 @@ public struct Matrix: Sendable, Equatable {
                storage: Array(storage[(range.lowerBound * columns)..<(range.upperBound * columns)]))
     }
 }
+
+extension Matrix {
+    /// The matrix cut into consecutive column blocks of the given widths (which must add up to
+    /// `columns`): the weight a layer applies to each part of a concatenated input.
+    public func columnBlocks(_ widths: [Int]) -> [Matrix] {
+        precondition(widths.reduce(0, +) == columns, "column blocks \(widths) do not cover \(columns) columns")
+        guard widths.count > 1 else { return [self] }
+        var start = 0
+        return widths.map { width in
+            defer { start += width }
+            var block = [Double]()
+            block.reserveCapacity(rows * width)
+            for r in 0..<rows { block.append(contentsOf: storage[(r * columns + start)..<(r * columns + start + width)]) }
+            return Matrix(rows: rows, columns: width, storage: block)
+        }
+    }
+}
