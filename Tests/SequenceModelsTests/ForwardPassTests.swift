@@ -260,6 +260,33 @@ struct ModelLoadingTests {
         }
     }
 
+    /// Issue 12's bad model files: a reverse tensor missing, an unknown pooling, an MLP layer of the wrong
+    /// width, a head given twice or ending in an activation: each one clear error.
+    @Test func bidirectionalPoolingAndHeadErrors() throws {
+        let folder = try scratchCopy(of: "digits-lstm")
+        let manifestURL = folder.appendingPathComponent("model.json")
+        let original = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
+        func load(_ changes: [String: Any], removing: [String] = []) throws {
+            var manifest = original.merging(changes) { $1 }
+            for key in removing { manifest.removeValue(forKey: key) }
+            try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+            _ = try SequenceClassifier(contentsOf: folder)
+        }
+        #expect(throws: ModelError.missingTensor("rnn.weight_ih_l0_reverse")) { try load(["bidirectional": true]) }
+        #expect(throws: ModelError.invalidManifest("bad value for pooling")) { try load(["pooling": "attention"]) }
+        // fc.weight is 10 x 32: as the first of two layers it reads 32 but the second then reads 10, not 32.
+        #expect(throws: ModelError.tensorShape(tensor: "fc.weight", expected: [10, 10], found: [10, 32])) {
+            try load(["head": [["prefix": "fc.", "activation": "relu"], ["prefix": "fc."]]], removing: ["head_prefix"])
+        }
+        #expect(throws: ModelError.invalidManifest("give head_prefix or head, not both")) { try load(["head": [["prefix": "fc."]]]) }
+        #expect(throws: ModelError.invalidManifest("the head's last layer outputs the logits and takes no activation")) {
+            try load(["head": [["prefix": "fc.", "activation": "tanh"]]], removing: ["head_prefix"])
+        }
+        #expect(throws: ModelError.invalidManifest("give head_prefix or a non-empty head")) { try load([:], removing: ["head_prefix"]) }
+        // The same head written as a one-layer list, with mean pooling, loads.
+        try load(["head": [["prefix": "fc."]], "pooling": "mean"], removing: ["head_prefix"])
+    }
+
     @Test func badInputsAreTypedErrors() throws {
         let digits = try SequenceClassifier(contentsOf: repositoryRoot.appendingPathComponent("examples/models/digits-lstm"))
         #expect(throws: ModelError.emptySequence) { try digits.sequence(for: .sequence([])) }
