@@ -114,3 +114,44 @@ import Testing
         #expect(code("digits-lstm", features(), CertifyOverrides(target: 5)) == .badOverride)
     }
 }
+
+/// `expose` (issue 10): what a client sees of a certificate, per model.
+@Suite struct ExposureTests {
+    private func certify(_ exposure: Exposure) -> Reply {
+        var policy = Fixtures.digitsPolicy
+        policy.expose = exposure
+        policy.decide = DecisionPolicy(acceptAtOrAbove: 1000, refuseBelow: 0.001)
+        let handler = RequestHandler(models: [ServedModel(policy: policy, classifier: Fixtures.models[0].classifier)],
+                                     limits: Fixtures.limits)
+        let input = Request.Input.features(Fixtures.digitsInputs[0].map { $0.map(Double.init) })
+        return handler.handle(Request(id: .string("e"), op: .certify, model: "digits-lstm", input: input), receivedAt: .now).reply
+    }
+
+    @Test func eachLevelShowsWhatItPromises() throws {
+        let full = certify(.full)
+        #expect(full.certificate?.failedAt == 1000 && full.decision?.reason.contains("1000") == true)
+        let radius = certify(.radius)
+        #expect(radius.certificate?.radius == full.certificate?.radius && radius.certificate?.failedAt == nil)
+        #expect(radius.certificate?.counterexampleDistance == nil)
+        let decision = certify(.decision)
+        #expect(decision.certificate == nil && decision.decision?.action == full.decision?.action)
+        #expect(decision.decision?.flags == full.decision?.flags && decision.decision?.reason.contains("0.") == false)
+        // The prediction itself is never hidden.
+        #expect(decision.prediction?.label == full.prediction?.label)
+    }
+
+    @Test func theConfigurationReadsAndChecksIt() throws {
+        let yaml = """
+        listen: [tcp://127.0.0.1:5555]
+        models:
+          - name: m
+            path: examples/models/digits-lstm
+            expose: radius
+            decide: {accept_at_or_above: 0.1, refuse_below: 0.01}
+        """
+        #expect(try GuardConfig.parse(yaml: yaml).models[0].expose == .radius)
+        #expect(throws: ConfigError("models[0].expose must be decision, radius or full, not \"everything\"")) {
+            try GuardConfig.parse(yaml: yaml.replacingOccurrences(of: "expose: radius", with: "expose: everything"))
+        }
+    }
+}

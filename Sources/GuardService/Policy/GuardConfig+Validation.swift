@@ -123,7 +123,7 @@ extension GuardConfig {
     }
 
     private static func model(_ node: ConfigNode) throws(ConfigError) -> ModelPolicy {
-        let keys = try node.mapping(allowed: ["name", "path", "certify", "decide"])
+        let keys = try node.mapping(allowed: ["name", "path", "certify", "decide", "expose"])
         guard let nameNode = keys["name"] else { throw ConfigError("\(node.path).name is required") }
         let name = try nameNode.string()
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "._-"))
@@ -138,7 +138,14 @@ extension GuardConfig {
         guard let decideNode = keys["decide"] else {
             throw ConfigError("\(node.path).decide is required (accept_at_or_above, refuse_below)")
         }
-        return ModelPolicy(name: name, path: path, certify: certify, decide: try decisionPolicy(decideNode))
+        var expose = Exposure.full
+        if let value = keys["expose"] {
+            guard let exposure = Exposure(rawValue: try value.string()) else {
+                throw ConfigError("\(value.path) must be decision, radius or full, not \(value.shown)")
+            }
+            expose = exposure
+        }
+        return ModelPolicy(name: name, path: path, certify: certify, decide: try decisionPolicy(decideNode), expose: expose)
     }
 
     private static func certifyPolicy(_ node: ConfigNode) throws(ConfigError) -> CertifyPolicy {

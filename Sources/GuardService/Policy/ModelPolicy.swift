@@ -9,13 +9,26 @@ public struct ModelPolicy: Sendable {
     public var path: String
     public var certify: CertifyPolicy
     public var decide: DecisionPolicy
+    /// How much of the certificate a reply shows (`expose`).
+    public var expose: Exposure
 
-    public init(name: String, path: String, certify: CertifyPolicy, decide: DecisionPolicy) {
+    public init(name: String, path: String, certify: CertifyPolicy, decide: DecisionPolicy, expose: Exposure = .full) {
         self.name = name
         self.path = path
         self.certify = certify
         self.decide = decide
+        self.expose = expose
     }
+}
+
+/// How much of a certificate a client sees. A published radius (and even more the radius a certificate
+/// failed at, or an adversarial example's distance) tells an attacker how far to search; `decision` shows
+/// only the verdict, `radius` the certified radius without the bracket, `full` everything (the default,
+/// as before this setting existed). The audit log always records the radius.
+public enum Exposure: String, Sendable, CaseIterable {
+    case decision
+    case radius
+    case full
 }
 
 /// What a certificate is computed over and how much it may cost.

@@ -102,6 +102,7 @@ public struct RequestHandler: Sendable {
         outcome.certifySeconds = Self.seconds(certifyDone - inferenceDone)
         outcome.reply.timing?.certifyMilliseconds = Self.milliseconds(certifyDone - inferenceDone)
         if decision.action != .accept { outcome.auditInput = sequence }
+        outcome.reply.expose(policy.expose)
         return outcome
     }
 
