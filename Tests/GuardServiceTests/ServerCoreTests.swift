@@ -24,8 +24,8 @@ import Testing
         InboundMessage(peer: Peer(envelope: [Data(peer.utf8)]), body: [Fixtures.header(fields)])
     }
 
-    private func predict(_ id: String, model: String = "news-lstm", deadline: Double? = nil) -> InboundMessage {
-        var fields: [String: Any] = ["v": 1, "id": id, "op": "predict", "model": model, "tokens": [1, 2, 3]]
+    private func predict(_ id: String, model: String = "news-lstm", deadline: Double? = nil, op: String = "predict") -> InboundMessage {
+        var fields: [String: Any] = ["v": 1, "id": id, "op": op, "model": model, "tokens": [1, 2, 3]]
         fields["deadline_ms"] = deadline
         return message(fields, from: "peer-\(id)")
     }
@@ -48,6 +48,26 @@ import Testing
 
     private func finished(_ id: String) -> (Peer, RequestOutcome) {
         (Peer(envelope: [Data("peer-\(id)".utf8)]), RequestOutcome(reply: Reply(id: .string(id), status: .ok, op: .predict)))
+    }
+
+    /// Issue 10: one model's slow certificates cannot starve the rest. Waiting predictions run first;
+    /// certifications of different models take turns, oldest first within a model.
+    @Test func predictionsOvertakeCertificationsAndModelsTakeTurns() {
+        var core = core(workers: 1, queue: 8)
+        _ = core.received(predict("running", op: "certify"), at: at(0))
+        for id in ["n1", "n2", "n3"] { _ = core.received(predict(id, op: "certify"), at: at(0)) }
+        _ = core.received(predict("d1", model: "digits-lstm", op: "certify"), at: at(0))
+        _ = core.received(predict("d2", model: "digits-lstm", op: "certify"), at: at(0))
+        _ = core.received(predict("p", model: "digits-lstm"), at: at(1))
+        var order: [String] = []
+        var last = "running"
+        while core.queueDepth > 0 {
+            let (peer, outcome) = finished(last)
+            let next = started(core.finished(peer, outcome, at: at(2)))
+            order += next
+            last = next.first ?? ""
+        }
+        #expect(order == ["p", "n1", "d1", "n2", "d2", "n3"])
     }
 
     @Test func aFullQueueAnswersBusyAtOnce() {

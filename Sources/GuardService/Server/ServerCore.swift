@@ -7,8 +7,9 @@ import GuardProtocol
 ///
 /// The rules (docs/protocol.md, "Guarantees"):
 /// - Requests that cannot be decoded, `health` and `models` are answered at once, busy workers or not.
-/// - `predict` and `certify` go to an idle worker, else wait in a FIFO of `queueCapacity` requests; when
-///   that is full the reply is `busy` at once, so there is no hidden backlog.
+/// - `predict` and `certify` go to an idle worker, else wait (at most `queueCapacity` requests; when
+///   that is full the reply is `busy` at once, so there is no hidden backlog). Waiting predictions run
+///   before waiting certifications, and certifications of different models take turns (`FairQueue`).
 /// - A request never runs after its deadline: one that expires while waiting is answered `deadline`
 ///   (at the next tick or when a worker frees up, whichever comes first).
 /// - After ``shutdown()`` new requests get `shutting_down`; waiting and running ones are still run and
@@ -27,7 +28,7 @@ struct ServerCore: Sendable {
     private(set) var state = State.serving
     /// Workers running a job now.
     private(set) var busyWorkers = 0
-    private var waiting = FIFO<Job>()
+    private var waiting = FairQueue()
     private let decoder: RequestDecoder
     private let models: [Reply.ModelInfo]
     /// Each model's policy deadline, for the deadlines of queued requests.
