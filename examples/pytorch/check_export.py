@@ -4,7 +4,8 @@
 For every folder given (default: every folder in examples/models), reads model.safetensors
 with a small parser of its own, checks the tensor names and shapes against model.json,
 re-runs every input of inputs.json through a numpy implementation of PyTorch's RNN / LSTM /
-GRU equations (float64) and asserts the logits match the stored PyTorch logits to 1e-5
+GRU equations (float64; bidirectional layers, pooling by last / mean / max, linear or MLP
+heads, as docs/model-format.md specifies) and asserts the logits match the stored PyTorch logits to 1e-5
 (absolute, or relative for logits larger than 1) and that the argmax is the label. Text
 models: re-tokenizes each stored text and checks the token ids.
 
@@ -47,7 +48,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def layer_params(t: dict, prefix: str, layer: int, gates: int, hidden: int, in_size: int):
+def layer_params(t: dict, prefix: str, layer: str, gates: int, hidden: int, in_size: int):
+    """Tensors of one layer and direction: layer is "0", "1", ... or "0_reverse", ..."""
     w_ih = t[f"{prefix}weight_ih_l{layer}"]
     w_hh = t[f"{prefix}weight_hh_l{layer}"]
     assert w_ih.shape == (gates * hidden, in_size), (f"{prefix}weight_ih_l{layer}", w_ih.shape)
@@ -99,16 +101,38 @@ def check_folder(folder: str) -> tuple[int, float]:
     assert arch in ("rnn", "lstm", "gru"), arch
     assert arch != "rnn" or nonlin in ("tanh", "relu"), nonlin
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[arch]
-    rp, hp = m["rnn_prefix"], m["head_prefix"]
+    bidirectional = m.get("bidirectional", False)
+    assert bidirectional in (True, False), bidirectional
+    pooling = m.get("pooling", "last")
+    assert pooling in ("last", "mean", "max"), pooling
+    dirs = 2 if bidirectional else 1
+    suffixes = ["", "_reverse"][:dirs]
+    rp = m["rnn_prefix"]
 
-    params = [
-        layer_params(t, rp, k, gates, hidden, m["input_size"] if k == 0 else hidden) for k in range(layers)
-    ]
-    w_out, b_out = t[hp + "weight"], t[hp + "bias"]
-    assert w_out.shape == (m["num_classes"], hidden) and b_out.shape == (m["num_classes"],)
-    expected = {hp + "weight", hp + "bias"}
+    expected = set()
+    params = []  # per layer, per direction
     for k in range(layers):
-        expected |= {f"{rp}{w}_{d}_l{k}" for w in ("weight", "bias") for d in ("ih", "hh")}
+        in_size = m["input_size"] if k == 0 else dirs * hidden
+        params.append([layer_params(t, rp, f"{k}{sfx}", gates, hidden, in_size) for sfx in suffixes])
+        expected |= {f"{rp}{w}_{d}_l{k}{sfx}" for w in ("weight", "bias") for d in ("ih", "hh") for sfx in suffixes}
+    if "head" in m:
+        head_spec = [(layer["prefix"], layer.get("activation")) for layer in m["head"]]
+        assert head_spec, "empty head"
+        assert all(a in (None, "relu", "tanh") for _, a in head_spec), head_spec
+        assert head_spec[-1][1] is None, "activation after the last head layer"
+    else:
+        head_spec = [(m["head_prefix"], None)]
+    head = []
+    width = dirs * hidden
+    for prefix, act in head_spec:
+        w = t[prefix + "weight"]
+        b = t.get(prefix + "bias", np.zeros(w.shape[0]))
+        assert w.ndim == 2 and w.shape[1] == width, (prefix + "weight", w.shape, width)
+        assert b.shape == (w.shape[0],), (prefix + "bias", b.shape)
+        expected |= {prefix + "weight", prefix + "bias"}
+        head.append((w, b, act))
+        width = w.shape[0]
+    assert width == m["num_classes"], (width, m["num_classes"])
     emb = None
     vocab = None
     if "embedding" in m:
@@ -142,9 +166,24 @@ def check_folder(folder: str) -> tuple[int, float]:
         else:
             xs = np.array(item["sequence"], dtype=np.float64)
             assert xs.ndim == 2 and xs.shape[1] == m["input_size"], xs.shape
-        for p in params:
-            xs = run_layer(arch, nonlin, p, xs, hidden)
-        logits = w_out @ xs[-1] + b_out
+        for layer in params:
+            outs = [run_layer(arch, nonlin, layer[0], xs, hidden)]
+            if bidirectional:  # the backward direction reads the sequence reversed; outputs back in time order
+                outs.append(run_layer(arch, nonlin, layer[1], xs[::-1], hidden)[::-1])
+            xs = np.concatenate(outs, axis=1)
+        if pooling == "mean":
+            z = xs.mean(axis=0)
+        elif pooling == "max":
+            z = xs.max(axis=0)
+        else:  # h_n order: the forward direction after the last step, the backward one after the first
+            z = np.concatenate([xs[-1, :hidden], xs[0, hidden:]]) if bidirectional else xs[-1]
+        for w, b, act in head:
+            z = w @ z + b
+            if act == "relu":
+                z = np.maximum(z, 0.0)
+            elif act == "tanh":
+                z = np.tanh(z)
+        logits = z
         ref = np.array(item["logits"], dtype=np.float64)
         err = np.abs(logits - ref) / np.maximum(1.0, np.abs(ref))
         worst = max(worst, float(err.max()))

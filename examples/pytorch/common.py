@@ -28,8 +28,12 @@ def setup(seed: int) -> None:
 
 
 class SeqClassifier(nn.Module):
-    """[embedding ->] RNN/LSTM/GRU (batch_first) -> linear head on the last time step's top hidden state.
+    """[embedding ->] RNN/LSTM/GRU (batch_first) -> pooling over time -> linear or MLP head.
 
+    ``pooling``: "last" (unidirectional: the last step's top hidden state; bidirectional:
+    PyTorch's h_n convention, ``torch.cat([h_n[-2], h_n[-1]], dim=1)``), "mean" or "max"
+    over the top layer's outputs. ``head_hidden`` (e.g. ``(32,)``) makes the head an
+    nn.Sequential of Linear -> activation (-> Dropout) ... -> Linear.
     ``rnn_name`` / ``head_name`` / ``embedding_name`` set the attribute names, hence the
     state_dict prefixes ("rnn.", "fc.", "embedding.").
     """
@@ -49,17 +53,37 @@ class SeqClassifier(nn.Module):
         rnn_name: str = "rnn",
         head_name: str = "fc",
         embedding_name: str = "embedding",
+        bidirectional: bool = False,
+        pooling: str = "last",
+        head_hidden: tuple[int, ...] = (),
+        head_activation: str = "relu",
+        head_dropout: float = 0.0,
     ) -> None:
         super().__init__()
+        assert pooling in ("last", "mean", "max"), pooling
         self.rnn_name, self.head_name = rnn_name, head_name
         self.embedding_name = embedding_name if vocab_size else None
+        self.bidirectional, self.pooling = bidirectional, pooling
         if vocab_size:
             self.add_module(embedding_name, nn.Embedding(vocab_size, input_size))
         kwargs = dict(num_layers=num_layers, bias=bias, batch_first=True, dropout=dropout if num_layers > 1 else 0.0)
+        if bidirectional:
+            kwargs["bidirectional"] = True
         if architecture == "rnn":
             kwargs["nonlinearity"] = nonlinearity
         self.add_module(rnn_name, _RNN_CLASSES[architecture](input_size, hidden_size, **kwargs))
-        self.add_module(head_name, nn.Linear(hidden_size, num_classes))
+        width = hidden_size * (2 if bidirectional else 1)
+        if not head_hidden:
+            self.add_module(head_name, nn.Linear(width, num_classes))
+        else:
+            layers: list[nn.Module] = []
+            for size in head_hidden:
+                layers += [nn.Linear(width, size), nn.ReLU() if head_activation == "relu" else nn.Tanh()]
+                if head_dropout:
+                    layers.append(nn.Dropout(head_dropout))
+                width = size
+            layers.append(nn.Linear(width, num_classes))
+            self.add_module(head_name, nn.Sequential(*layers))
 
     def recurrent(self) -> nn.Module:
         return self.get_submodule(self.rnn_name)
@@ -70,17 +94,38 @@ class SeqClassifier(nn.Module):
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         return self.get_submodule(self.embedding_name)(x) if self.embedding_name else x
 
+    def _last_state(self, h) -> torch.Tensor:
+        """The top layer's final state from h_n (both directions, [forward, backward], when bidirectional)."""
+        if isinstance(self.recurrent(), nn.LSTM):  # (h_n, c_n)
+            h = h[0]
+        return torch.cat([h[-2], h[-1]], dim=1) if self.bidirectional else h[-1]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out, _ = self.recurrent()(self.embed(x))
-        return self.head()(out[:, -1, :])
+        out, h = self.recurrent()(self.embed(x))
+        if self.pooling == "mean":
+            z = out.mean(dim=1)
+        elif self.pooling == "max":
+            z = out.max(dim=1).values
+        elif self.bidirectional:
+            z = self._last_state(h)
+        else:
+            z = out[:, -1, :]
+        return self.head()(z)
 
     def forward_packed(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Padded batch of token ids with true lengths: the head sees each sequence's own last step."""
+        """Padded batch of token ids with true lengths: each sequence is pooled over its own steps only."""
         packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids), lengths, batch_first=True, enforce_sorted=False)
-        _, h = self.recurrent()(packed)
-        if isinstance(h, tuple):  # LSTM: (h_n, c_n)
-            h = h[0]
-        return self.head()(h[-1])
+        out, h = self.recurrent()(packed)
+        if self.pooling == "last":
+            return self.head()(self._last_state(h))
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)  # (batch, longest, features)
+        steps = torch.arange(out.shape[1])[None, :, None]
+        valid = steps < lengths[:, None, None]
+        if self.pooling == "mean":
+            z = out.masked_fill(~valid, 0.0).sum(dim=1) / lengths[:, None].to(out.dtype)
+        else:
+            z = out.masked_fill(~valid, float("-inf")).max(dim=1).values
+        return self.head()(z)
 
 
 def train_dense(

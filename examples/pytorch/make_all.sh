@@ -10,9 +10,13 @@ FIXTURES=${FIXTURES:-../../../shared/fixtures}
 
 $PY train_digits.py
 $PY train_news.py
+$PY train_news_bilstm.py
 $PY make_speech.py
 $PY train_speech.py
+$PY train_speech_bigru.py
 $PY make_workloads.py
+$PY make_variants.py
+$PY test_export.py
 $PY check_export.py
 if compgen -G "$FIXTURES/*/model.json" > /dev/null; then
   $PY check_export.py "$FIXTURES"/*/

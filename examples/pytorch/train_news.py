@@ -94,14 +94,9 @@ def train(model: SeqClassifier, ids, y, *, epochs: int, lr: float, seed: int, wo
     model.eval()
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=DEFAULT_DATA)
-    p.add_argument("--epochs", type=int, default=12)  # chosen on a validation slice of the training titles
-    p.add_argument("--skip-gru", action="store_true")
-    args = p.parse_args()
-
-    titles, y = load(args.data)
+def prepare(path: str):
+    """Titles with at least one token, labels, the seeded 80/20 split (train / test indices), vocab, token ids."""
+    titles, y = load(path)
     keep = [i for i, t in enumerate(titles) if tokenize(t)]  # a title needs at least one token
     titles, y = [titles[i] for i in keep], y[keep]
     perm = np.random.default_rng(SEED).permutation(len(titles))
@@ -110,6 +105,17 @@ def main() -> None:
     vocab = build_vocab([titles[i] for i in tr], VOCAB_SIZE)
     index = {tok: i for i, tok in enumerate(vocab)}
     ids = [encode(t, index) for t in titles]
+    return titles, y, tr, te, vocab, ids
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=DEFAULT_DATA)
+    p.add_argument("--epochs", type=int, default=12)  # chosen on a validation slice of the training titles
+    p.add_argument("--skip-gru", action="store_true")
+    args = p.parse_args()
+
+    titles, y, tr, te, vocab, ids = prepare(args.data)
     ids_tr, ids_te = [ids[i] for i in tr], [ids[i] for i in te]
     print(f"{len(titles)} titles, {len(tr)} train / {len(te)} test, vocab {len(vocab)}")
 

@@ -28,38 +28,30 @@ SEED = 5
 HIDDEN = 32
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=os.path.join(BUILD_DIR, "speech.npz"))
-    p.add_argument("--epochs", type=int, default=60)
-    args = p.parse_args()
+def load_speech(path: str):
+    """The features make_speech.py wrote, normalized with the training set's per-coefficient mean / std.
 
-    d = np.load(args.data)
+    Returns (data, normalized float32 features, labels, test mask, mean, std).
+    """
+    d = np.load(path)
     x, y, test = d["features"].astype(np.float64), d["labels"], d["test"]
     train = ~test
     mean = x[train].mean(axis=(0, 1)).astype(np.float32)
     std = x[train].std(axis=(0, 1)).astype(np.float32)
     xn = ((x - mean) / std).astype(np.float32)
-    print(f"{int(train.sum())} train / {int(test.sum())} test utterances")
+    return d, xn, y, test, mean, std
 
-    setup(SEED)
-    model = SeqClassifier("gru", N_MFCC, HIDDEN, len(WORDS))
-    start = time.time()
-    train_dense(model, xn[train], y[train], epochs=args.epochs, lr=1e-2, batch_size=32, weight_decay=1e-4,
-                seed=SEED, log="speech-gru")
-    acc = accuracy_dense(model, xn[test], y[test])
+
+def speech_extra(model, d, xn, y, test, mean, std) -> dict:
+    """Manifest keys of a speech model: test accuracy (overall and by held-out group) and the features."""
     groups = {
         "held_out_accent": np.isin(d["accents"], sorted(HELD_OUT_ACCENTS)),
         "held_out_variant": np.isin(d["variants"], sorted(HELD_OUT_VARIANTS)),
         "held_out_speed": d["speeds"] >= HELD_OUT_SPEED,
     }
-    breakdown = {k: round(accuracy_dense(model, xn[g], y[g]), 4) for k, g in groups.items()}
-    train_acc = accuracy_dense(model, xn[train], y[train])
-
-    folder = os.path.join(MODELS_DIR, "speech-gru")
-    export(model, folder, labels=WORDS, extra={
-        "test_accuracy": round(acc, 4),
-        "test_accuracy_by_group": breakdown,
+    return {
+        "test_accuracy": round(accuracy_dense(model, xn[test], y[test]), 4),
+        "test_accuracy_by_group": {k: round(accuracy_dense(model, xn[g], y[g]), 4) for k, g in groups.items()},
         "feature_mean": [float(v) for v in mean],
         "feature_std": [float(v) for v in std],
         "features": (f"espeak-ng spoken digits; {N_FRAMES} frames x {N_MFCC} MFCC ({N_MELS} mel bands, 25 ms / 10 ms "
@@ -67,7 +59,30 @@ def main() -> None:
                      "feature_std, already applied to inputs.json sequences"),
         "test_split": (f"accents {sorted(HELD_OUT_ACCENTS)}, voice variants {sorted(HELD_OUT_VARIANTS)}, "
                        f"speeds >= {HELD_OUT_SPEED} wpm"),
-    })
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", default=os.path.join(BUILD_DIR, "speech.npz"))
+    p.add_argument("--epochs", type=int, default=60)
+    args = p.parse_args()
+
+    d, xn, y, test, mean, std = load_speech(args.data)
+    train = ~test
+    print(f"{int(train.sum())} train / {int(test.sum())} test utterances")
+
+    setup(SEED)
+    model = SeqClassifier("gru", N_MFCC, HIDDEN, len(WORDS))
+    start = time.time()
+    train_dense(model, xn[train], y[train], epochs=args.epochs, lr=1e-2, batch_size=32, weight_decay=1e-4,
+                seed=SEED, log="speech-gru")
+    extra = speech_extra(model, d, xn, y, test, mean, std)
+    acc, breakdown = extra["test_accuracy"], extra["test_accuracy_by_group"]
+    train_acc = accuracy_dense(model, xn[train], y[train])
+
+    folder = os.path.join(MODELS_DIR, "speech-gru")
+    export(model, folder, labels=WORDS, extra=extra)
     idx = np.nonzero(test)[0]
     np.random.default_rng(SEED).shuffle(idx)  # a mix of words and voices for the fixtures
     entries = write_inputs(model, folder, labels=y[idx], sequences=xn[idx])
