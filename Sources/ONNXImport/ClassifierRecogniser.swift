@@ -101,6 +101,9 @@ struct ClassifierRecogniser {
     /// A linear layer (Gemm or MatMul) on the head's input: the pooled top layer, its last step in
     /// PyTorch's h_n convention, or the previous head layer's output.
     mutating func linear(_ values: ShapedArray<Int>, weight: [Double], outputs: Int, bias: [Double]?) throws(NodeProblem) -> ShapedArray<Int> {
+        guard let top = layers.last else {
+            throw NodeProblem("it reads the input before any recurrent layer: only ONNX RNN, LSTM and GRU nodes are read as recurrent layers (an unrolled cell is not)")
+        }
         guard let inputs = values.shape.last, values.shape.dropLast().allSatisfy({ $0 == 1 }), outputs > 0,
               weight.count == outputs * inputs else {
             throw NodeProblem("a head layer reads one vector (shape \(values.shape)) through a weight of \(outputs) rows")
@@ -108,16 +111,15 @@ struct ClassifierRecogniser {
         if let previous = head.last {
             guard values.elements == previous.output.ids else { throw NodeProblem("it does not read the previous head layer's output") }
         } else {
-            pooling = try headPooling(values.elements)
+            pooling = try headPooling(values.elements, top: top)
         }
         let block = table.allocate(.head(head.count), count: outputs)
         head.append(ImportedLinearLayer(inputs: inputs, outputs: outputs, weight: weight, bias: bias, activation: nil, output: block))
         return try ShapedArray(shape: values.shape.dropLast() + [outputs], elements: block.ids)
     }
 
-    /// Which pooling the first head layer's input `ids` are.
-    private func headPooling(_ ids: [Int]) throws(NodeProblem) -> Pooling {
-        guard let top = layers.last else { throw NodeProblem("the head reads no recurrent layer's output") }
+    /// Which pooling of the top layer `top` the first head layer's input `ids` are.
+    private func headPooling(_ ids: [Int], top: ImportedRecurrentLayer) throws(NodeProblem) -> Pooling {
         if let block = table.block(containing: ids.first ?? -1), case let .pooled(kind, layer) = block.source,
            layer == layers.count - 1, ids == block.ids {
             return kind

@@ -22,6 +22,9 @@ struct ImportedRecurrentLayer {
 
     var outputWidth: Int { directions.count * hiddenSize }
 
+    /// Rows of each weight matrix: gates x hidden.
+    var weightRows: Int { Self.onnxGateOfPyTorchGate(architecture).count * hiddenSize }
+
     /// Gate blocks in PyTorch's order, given as positions in ONNX's order: LSTM is i, f, g, o in PyTorch
     /// and i, o, f, c in ONNX; GRU is r, z, n in PyTorch and z, r, h in ONNX; an RNN has one block.
     static func onnxGateOfPyTorchGate(_ architecture: Architecture) -> [Int] {
