@@ -126,11 +126,13 @@ struct ImportTests {
     /// Dimensions and byte counts from the file are range-checked before anything is allocated.
     @Test func hostileInitializersAreRefused() throws {
         let model = try Onnx_ModelProto(serializedBytes: Data(contentsOf: fixtures.appendingPathComponent("lstm.onnx")))
-        var huge = model, short = model
-        huge.graph.initializer[0].dims = [1 << 40, 1 << 40]
+        var wide = model, huge = model, short = model
+        wide.graph.initializer[0].dims = [1 << 40]
+        huge.graph.initializer[0].dims = [1 << 20, 1 << 20, 1 << 20]  // each in range, the product not
         short.graph.initializer[0].rawData = short.graph.initializer[0].rawData.prefix(5)
         let name = model.graph.initializer[0].name
-        for (variant, detail) in [(huge, "more than"), (short, "raw_data holds 5 bytes")] {
+        for (variant, detail) in [(wide, "dimension 1099511627776 is out of range"), (huge, "more than 67108864 elements"),
+                                  (short, "raw_data holds 5 bytes")] {
             let error = try importError(bytes: try variant.serializedBytes())
             guard case .invalidTensor(name, let found) = error else { Issue.record("\(error)"); continue }
             #expect(found.contains(detail), "\(found)")
