@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "POPQORN", targets: ["POPQORN"]),
         .library(name: "GuardProtocol", targets: ["GuardProtocol"]),
         .library(name: "GuardClient", targets: ["GuardClient"]),
+        .library(name: "ONNXImport", targets: ["ONNXImport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
@@ -25,6 +27,11 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .target(name: "SequenceModels", exclude: ["README.md"]),
         .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], exclude: ["README.md"]),
+        // Generated/onnx.pb.swift is committed (README.md says how to regenerate it), so no build runs protoc.
+        .target(name: "ONNXImport", dependencies: [
+            "SequenceModels",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ], exclude: ["README.md", "Generated/onnx.proto"]),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"], exclude: ["README.md"]),
         .target(name: "GuardProtocol", exclude: ["README.md"]),
         .target(name: "GuardService", dependencies: [
@@ -37,12 +44,13 @@ let package = Package(
         ], exclude: ["README.md"]),
         .target(name: "GuardClient", dependencies: ["GuardProtocol", "ZeroMQ"], exclude: ["README.md"]),
         .executableTarget(name: "rnnguard", dependencies: [
-            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient",
+            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient", "ONNXImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
         .testTarget(name: "POPQORNTests", dependencies: ["POPQORN", "SequenceModels"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "SequenceModels"], exclude: ["Fixtures"]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "GuardServiceTests", dependencies: [
             "GuardProtocol", "GuardService", "GuardClient", "ZeroMQ", "POPQORN", "SequenceModels",

@@ -6,5 +6,6 @@ struct RNNGuard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnnguard",
         abstract: "Verified deployment of sequence models: predictions with POPQORN certified radii.",
-        subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self])
+        subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self,
+                      ImportONNX.self])
 }

@@ -119,6 +119,22 @@ struct CommandLineTests {
         #expect(run.stdout.contains("encoder.weight_hh_l1"))
     }
 
+    /// An imported folder is a model folder like any other: predict reads it; a refused file is one line.
+    @Test func importONNXWritesAFolderThatPredictLoads() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-onnx-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let imported = try rnnguard(["import-onnx", "Tests/ONNXImportTests/Fixtures/lstm.onnx", folder.path])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.jsonLines.first?["architecture"] as? String == "lstm")
+        let run = try rnnguard(["predict", "--model", folder.path, "--input", "-"], stdin: #"{"sequence": [[1, 0, 0, 0.5]]}"#)
+        #expect(run.status == 0)
+        #expect((run.jsonLines.first?["logits"] as? [Double])?.count == 3)
+        let refused = try rnnguard(["import-onnx", "Tests/ONNXImportTests/Fixtures/softmax.onnx", folder.path + "-softmax"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.hasPrefix("error: ONNX node '/Softmax' (Softmax): op Softmax is not supported"))
+        #expect(refused.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
     /// Issue 10: an HTTP client that resets its connection (SO_LINGER 0: close sends RST) before the
     /// metrics answer is written made that write raise SIGPIPE, which killed `serve`. Only the real
     /// process shows it (test threads block SIGPIPE), so this runs the binary, resets 20 connections,

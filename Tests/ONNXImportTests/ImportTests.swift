@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+@testable import ONNXImport
+import SequenceModels
+
+let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+/// `NAME.json` beside each fixture: the model.json the import must write and PyTorch's logits.
+struct FixtureRecord: Decodable {
+    struct Input: Decodable {
+        let sequence: [[Double]]?
+        let tokens: [Int]?
+        let logits: [Double]
+    }
+    let inputs: [Input]
+}
+
+/// Every ONNX file that must import: both exporters for every model, except the dynamo exports of
+/// nn.RNN, which unroll the cell (see `dynamoUnrolledRNNIsRefusedByNode`).
+let importable: [String] = {
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? [])
+        .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }.sorted()
+    return names.flatMap { name in name.hasPrefix("rnn-") ? ["\(name).onnx"] : ["\(name).onnx", "\(name).dynamo.onnx"] }
+}()
+
+func modelName(_ file: String) -> String {
+    String(file.split(separator: ".").first ?? "")
+}
+
+func temporaryFolder() -> URL {
+    FileManager.default.temporaryDirectory.appendingPathComponent("onnx-import-\(UUID().uuidString)")
+}
+
+func jsonObject(_ url: URL) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+}
+
+@Suite("ONNX import")
+struct ImportTests {
+    @Test func everyModelShapeHasAFixture() {
+        // LSTM, GRU, RNN (relu, tanh), 2 layers, bidirectional, embedding, last/mean/max pooling, MLP heads.
+        #expect(importable.count == 16, "\(importable)")
+    }
+
+    /// The folder holds the documented manifest and exactly PyTorch's state_dict: every tensor under
+    /// its PyTorch name and shape, bit for bit (gate blocks reordered from ONNX's i,o,f,c and z,r,h).
+    @Test(arguments: importable)
+    func writesPyTorchsTensorsAndManifest(file: String) throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ONNXImporter.read(contentsOf: fixtures.appendingPathComponent(file)).write(to: folder)
+        var written = try jsonObject(folder.appendingPathComponent("model.json"))
+        #expect(written.removeValue(forKey: "imported_from") as? String == file)
+        let expected = try #require(try jsonObject(fixtures.appendingPathComponent("\(modelName(file)).json"))["manifest"] as? [String: Any])
+        #expect(NSDictionary(dictionary: written) == NSDictionary(dictionary: expected), "\(written) vs \(expected)")
+
+        let tensors = try SafeTensorsFile(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        let reference = try SafeTensorsFile(contentsOf: fixtures.appendingPathComponent("\(modelName(file)).reference.safetensors"))
+        #expect(Set(tensors.tensors.keys) == Set(reference.tensors.keys))
+        for (name, info) in reference.tensors {
+            #expect(try tensors.tensor(name, shape: info.shape) == reference.values(of: name), "\(file): \(name)")
+        }
+    }
+
+    /// The shapes SequenceClassifier loads today (unidirectional, last step, one linear head) run end to
+    /// end: the imported folder's logits are PyTorch's.
+    @Test(arguments: importable.filter { ["lstm", "gru-hn", "rnn-relu", "lstm-2layer", "gru-2layer-embedding"].contains(modelName($0)) })
+    func importedFolderReproducesPyTorchsLogits(file: String) throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ONNXImporter.read(contentsOf: fixtures.appendingPathComponent(file)).write(to: folder)
+        let model = try SequenceClassifier(contentsOf: folder)
+        let record = try JSONDecoder().decode(FixtureRecord.self, from: Data(contentsOf: fixtures.appendingPathComponent("\(modelName(file)).json")))
+        #expect(record.inputs.count == 3)
+        for input in record.inputs {
+            let sequence = try model.sequence(for: input.sequence.map(ModelInput.sequence) ?? .tokens(try #require(input.tokens)))
+            let logits = try model.logits(sequence)
+            #expect(logits.count == input.logits.count)
+            for (mine, theirs) in zip(logits, input.logits) {
+                #expect(abs(mine - theirs) <= 1e-5 * max(1, abs(theirs)), "\(file): \(mine) vs \(theirs)")
+            }
+        }
+    }
+
+    @Test func unsupportedOpIsNamedWithItsNode() throws {
+        let error = try importError("softmax.onnx")
+        #expect(error == .unsupportedNode(name: "/Softmax", op: "Softmax", detail: error.detail))
+        #expect(error.description.hasPrefix("ONNX node '/Softmax' (Softmax): op Softmax is not supported"))
+    }
+
+    @Test func gruWithLinearBeforeResetZeroIsRefused() throws {
+        let error = try importError("gru-lbr0.onnx")
+        #expect(error == .unsupportedNode(name: "/rnn/GRU", op: "GRU", detail: error.detail))
+        #expect(error.description.contains("linear_before_reset = 0"))
+    }
+
+    /// The dynamo exporter unrolls nn.RNN into per-step MatMul / Add / Relu nodes of a fixed length: the
+    /// first of them is refused by name rather than imported as something else.
+    @Test(arguments: ["rnn-relu.dynamo.onnx", "rnn-tanh-bi-mean-mlp.dynamo.onnx"])
+    func dynamoUnrolledRNNIsRefusedByNode(file: String) throws {
+        let error = try importError(file)
+        guard case let .unsupportedNode(_, op, detail) = error else { Issue.record("\(error)"); return }
+        #expect(op == "MatMul" && detail.contains("before any recurrent layer"), "\(error)")
+    }
+
+    /// A file cut anywhere gives one line, never a crash and never a model.
+    @Test func truncatedFileGivesOneClearLine() throws {
+        let bytes = try Data(contentsOf: fixtures.appendingPathComponent("lstm.onnx"))
+        for length in stride(from: 0, to: bytes.count, by: 37) {
+            do {
+                _ = try ONNXImporter.read(bytes: bytes.prefix(length), source: "cut.onnx")
+                Issue.record("a file cut at \(length) of \(bytes.count) bytes imported")
+            } catch {
+                #expect(!error.description.contains("\n"))
+            }
+        }
+        let error = try importError(bytes: bytes.prefix(bytes.count / 2))
+        #expect(error.description.hasPrefix("not a readable ONNX model: protobuf decoding failed"), "\(error)")
+    }
+
+    @Test func garbageIsNotONNX() throws {
+        let error = try importError(bytes: Data("{\"architecture\": \"lstm\"}".utf8))
+        guard case .notONNX = error else { Issue.record("\(error)"); return }
+    }
+
+    /// Dimensions and byte counts from the file are range-checked before anything is allocated.
+    @Test func hostileInitializersAreRefused() throws {
+        let model = try Onnx_ModelProto(serializedBytes: Data(contentsOf: fixtures.appendingPathComponent("lstm.onnx")))
+        var wide = model, huge = model, short = model
+        wide.graph.initializer[0].dims = [1 << 40]
+        huge.graph.initializer[0].dims = [1 << 20, 1 << 20, 1 << 20]  // each in range, the product not
+        short.graph.initializer[0].rawData = short.graph.initializer[0].rawData.prefix(5)
+        let name = model.graph.initializer[0].name
+        for (variant, detail) in [(wide, "dimension 1099511627776 is out of range"), (huge, "more than 67108864 elements"),
+                                  (short, "raw_data holds 5 bytes")] {
+            let error = try importError(bytes: try variant.serializedBytes())
+            guard case .invalidTensor(name, let found) = error else { Issue.record("\(error)"); continue }
+            #expect(found.contains(detail), "\(found)")
+        }
+    }
+
+    func importError(_ file: String) throws -> ONNXImportError {
+        try importError(bytes: Data(contentsOf: fixtures.appendingPathComponent(file)))
+    }
+
+    func importError(bytes: Data) throws -> ONNXImportError {
+        do {
+            _ = try ONNXImporter.read(bytes: bytes, source: "test.onnx")
+        } catch {
+            return error
+        }
+        throw ImportSucceeded()
+    }
+
+    struct ImportSucceeded: Error {}
+}
+
+extension ONNXImportError {
+    var detail: String {
+        if case let .unsupportedNode(_, _, detail) = self { return detail }
+        return description
+    }
+}
