@@ -33,7 +33,7 @@ extension ClassifierRecogniser {
             }
         }
         let single = head.count == 1
-        var entries: [ImportedManifest.HeadLayer] = []
+        var entries: [HeadLayerSpec] = []
         var index = 0
         for layer in head {
             let prefix = single ? "fc." : "mlp.\(index)."
@@ -42,11 +42,11 @@ extension ClassifierRecogniser {
             entries.append(.init(prefix: prefix, activation: layer.activation))
             index += layer.activation == nil ? 1 : 2
         }
-        let manifest = ImportedManifest(
+        let manifest = ModelManifest(
             architecture: first.architecture, nonlinearity: first.nonlinearity, inputSize: first.inputSize,
             hiddenSize: first.hiddenSize, numLayers: layers.count, numClasses: last.outputs, rnnPrefix: Self.rnnPrefix,
-            bidirectional: top.directions.count == 2, pooling: pooling, headPrefix: single ? "fc." : nil,
-            head: single ? nil : entries, embedding: embedding == nil ? nil : Self.embeddingName, importedFrom: source)
-        return ImportedClassifier(manifest: manifest, tensors: tensors)
+            headPrefix: single ? "fc." : nil, embedding: embedding == nil ? nil : Self.embeddingName,
+            bidirectional: top.directions.count == 2, pooling: pooling, head: single ? nil : entries)
+        return ImportedClassifier(manifest: manifest, source: source, tensors: tensors)
     }
 }

@@ -1,3 +1,4 @@
+import SequenceModels
 /// The classifier being recognised while the graph is walked: which input it reads, its embedding,
 /// recurrent layers, pooling and head so far. Each method is one recognised node; it checks, id by id,
 /// that the node reads exactly the quantity the model-folder format feeds that stage, and returns the

@@ -1,3 +1,4 @@
+import SequenceModels
 /// Ids for the elements of every tensor that depends on the model's input. Each quantity the model
 /// computes (the input features at step t, layer k's output, the pooled vector, a head layer's output)
 /// gets a block of consecutive ids when the node producing it is recognised; layout operators then only

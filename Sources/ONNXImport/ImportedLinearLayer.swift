@@ -1,3 +1,4 @@
+import SequenceModels
 /// One head layer as PyTorch's `nn.Linear` holds it, with the activation that follows it, if any.
 struct ImportedLinearLayer {
     let inputs: Int

@@ -20,8 +20,8 @@ struct ImportONNX: ParsableCommand {
             try imported.write(to: URL(fileURLWithPath: output))
             let manifest = imported.manifest
             try JSONOutput.line(ImportSummary(folder: output, architecture: manifest.architecture.rawValue,
-                                              layers: manifest.numLayers, bidirectional: manifest.bidirectional,
-                                              pooling: manifest.pooling.rawValue, headLayers: manifest.head?.count ?? 1,
+                                              layers: manifest.numLayers, bidirectional: manifest.isBidirectional,
+                                              pooling: (manifest.pooling ?? .last).rawValue, headLayers: manifest.headLayers.count,
                                               tensors: imported.tensors.count))
         } catch let error as ONNXImportError {
             JSONOutput.error(error.description)

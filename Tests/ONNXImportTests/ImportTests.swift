@@ -62,9 +62,9 @@ struct ImportTests {
         }
     }
 
-    /// The shapes SequenceClassifier loads today (unidirectional, last step, one linear head) run end to
-    /// end: the imported folder's logits are PyTorch's.
-    @Test(arguments: importable.filter { ["lstm", "gru-hn", "rnn-relu", "lstm-2layer", "gru-2layer-embedding"].contains(modelName($0)) })
+    /// Every importable file runs end to end (bidirectional, pooled and MLP-headed ones included): the
+    /// imported folder's logits are PyTorch's.
+    @Test(arguments: importable)
     func importedFolderReproducesPyTorchsLogits(file: String) throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
