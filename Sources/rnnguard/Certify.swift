@@ -42,7 +42,9 @@ struct Certify: ParsableCommand {
         if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be >= 0") }
         if !(tolerance > 0 && tolerance < 1) { throw ValidationError("--tolerance must lie in (0, 1)") }
         if let budgetMs, !(budgetMs > 0 && budgetMs <= 86_400_000) { throw ValidationError("--budget-ms must lie in (0, 86400000]") }
-        if budgetMs != nil && (thorough || sensitivity) { throw ValidationError("--budget-ms does not combine with --thorough or --sensitivity") }
+        if budgetMs != nil && (thorough || sensitivity || fast || method.value != .full) {
+            throw ValidationError("--budget-ms climbs its own ladder of methods: drop --method, --fast, --thorough and --sensitivity")
+        }
     }
 
     func run() throws {

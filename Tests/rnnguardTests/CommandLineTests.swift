@@ -62,6 +62,32 @@ struct CommandLineTests {
         #expect(text.jsonLines.first?["label_name"] is String)
     }
 
+    /// `--method` picks a bound method; `--budget-ms` climbs the anytime ladder and never reports more than
+    /// the full method proves on its own ladder's top rung; bad values are one-line errors.
+    @Test func methodsAndBudgets() throws {
+        let base = ["certify", "--model", "examples/models/digits-gru", "--input", "examples/inputs/digits-lstm.json", "--norm", "inf", "--radius"]
+        func radius(_ extra: [String]) throws -> (Double, [String: Any]) {
+            let run = try rnnguard(base + extra)
+            #expect(run.status == 0, "\(extra): \(run.stderr)")
+            let report = try #require(run.jsonLines.first)
+            return (try #require(report["radius"] as? Double), report)
+        }
+        let (full, _) = try radius([])
+        let (window, _) = try radius(["--method", "window:2"])
+        let (interval, _) = try radius(["--method", "interval", "--fast"])
+        #expect(full > 0 && window > 0 && interval >= 0)
+        #expect(interval < full)
+        let (anytime, report) = try radius(["--budget-ms", "60000"])
+        #expect(report["method"] as? String == "anytime" && report["complete"] as? Bool == true)
+        #expect(anytime >= full * (1 - 1e-2))
+        let (hurried, _) = try radius(["--budget-ms", "0.1"])
+        #expect(hurried <= anytime)
+        for bad in [["--method", "window:x"], ["--budget-ms", "0"], ["--budget-ms", "5", "--method", "window:2"]] {
+            let run = try rnnguard(base + bad)
+            #expect(run.status != 0 && run.stderr.split(separator: "\n").count <= 3, "\(bad)")
+        }
+    }
+
     @Test func certifyReportsARadiusWithItsBracketAndAttack() throws {
         let run = try rnnguard(["certify", "--model", "examples/models/digits-rnn-tanh", "--input", "examples/inputs/digits-lstm.json",
                                 "--norm", "inf", "--radius", "--attack"])
