@@ -82,9 +82,11 @@ struct CommandLineTests {
         #expect(anytime >= full * (1 - 1e-2))
         let (hurried, _) = try radius(["--budget-ms", "0.1"])
         #expect(hurried <= anytime)
-        for bad in [["--method", "window:x"], ["--budget-ms", "0"], ["--budget-ms", "5", "--method", "window:2"]] {
+        for (bad, named) in [(["--method", "window:x"], "--method"), (["--budget-ms", "0"], "--budget-ms"),
+                             (["--budget-ms", "5", "--method", "window:2"], "--budget-ms")] {
             let run = try rnnguard(base + bad)
-            #expect(run.status != 0 && run.stderr.split(separator: "\n").count <= 3, "\(bad)")
+            let first = run.stderr.split(separator: "\n").first ?? ""
+            #expect(run.status != 0 && first.hasPrefix("Error:") && first.contains(named), "\(bad): \(first)")
         }
     }
 
