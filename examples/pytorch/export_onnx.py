@@ -7,8 +7,8 @@ linear or MLP head), exported twice with `torch.onnx.export`:
 
 * `NAME.onnx`        -- the TorchScript exporter (`dynamo=False`), batch and time dynamic;
 * `NAME.dynamo.onnx` -- the default (torch.export) exporter, time dynamic (batch 1); for `nn.RNN` it
-  unrolls the cell into per-step MatMul / Add / Relu nodes for the example's length (4 steps), which the
-  importer refuses: those files pin that refusal;
+  unrolls the cell into per-step MatMul / Add / Tanh-or-Relu nodes for the example's length (4 steps),
+  which the importer reads back into the layer's weights;
 
 plus `NAME.json` (the model.json the importer must write and a few inputs with PyTorch's logits,
 checked against onnxruntime on both files) and `NAME.reference.safetensors` (the state_dict, whose
