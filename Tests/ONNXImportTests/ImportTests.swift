@@ -38,8 +38,9 @@ func jsonObject(_ url: URL) throws -> [String: Any] {
 @Suite("ONNX import")
 struct ImportTests {
     @Test func everyModelShapeHasAFixture() {
-        // LSTM, GRU, RNN (relu, tanh), 2 layers, bidirectional, embedding, last/mean/max pooling, MLP heads.
-        #expect(importable.count == 18, "\(importable)")
+        // LSTM, GRU, RNN (relu, tanh), 2 layers, bidirectional, embedding, last/mean/max pooling, MLP heads;
+        // for nn.RNN's unrolled dynamo export also stacked bidirectional layers on an embedding.
+        #expect(importable.count == 20, "\(importable)")
     }
 
     /// The folder holds the documented manifest and exactly PyTorch's state_dict: every tensor under
@@ -132,6 +133,32 @@ struct ImportTests {
         let error = try importError(bytes: try model.serializedBytes())
         #expect(error == .unsupportedNode(name: model.graph.node[head].name, op: "Gemm", detail: error.detail))
         #expect(error.description.contains("after 2 of its 4 steps"), "\(error)")
+    }
+
+    /// When a graph adds b_ih + b_hh as one constant to the sum of both products, only the sum is in it:
+    /// it is written as bias_ih with zeros as bias_hh (the cell only uses the sum), while a step whose
+    /// bias differs from the first step's is refused.
+    @Test func unrolledCellWithOnlyTheBiasSumWritesItAsBiasIH() throws {
+        typealias Term = UnrolledRecurrentLayer.Term
+        func step(_ base: Int) -> ElementTable.Block { ElementTable.Block(source: .unrolledStep, base: base, count: 1) }
+        var layer = UnrolledRecurrentLayer(steps: 2, input: [0, 1], inputSize: 1, hiddenSize: 1)
+        let weightIH = layer.addWeight([2])
+        var first = Term(unit: 0, input: .init(step: 0, weight: weightIH))
+        first.add(0.75)  // h_0 = 0: the first step's constant is the whole bias
+        try layer.addStep([first], .tanh, output: step(10))
+        let weightHH = try layer.hiddenWeight(direction: 0, [3])
+        let product = Term(unit: 0, hidden: .init(direction: 0, step: 0, weight: weightHH))
+        var second = try Term(unit: 0, input: .init(step: 1, weight: weightIH)) + product
+        var wrong = second
+        second.add(0.75)
+        wrong.add(0.5)
+        var refusing = layer
+        #expect(throws: NodeProblem.self) { try refusing.addStep([wrong], .tanh, output: step(11)) }
+        try layer.addStep([second], .tanh, output: step(11))
+        let imported = try layer.imported(output: ElementTable.Block(source: .layer(0), base: 20, count: 2))
+        let biases = try #require(imported.directions.first?.biases)
+        #expect(biases.ih == [0.75] && biases.hh == [0])
+        #expect(imported.directions.first?.weightIH == [2] && imported.directions.first?.weightHH == [3])
     }
 
     /// A file cut anywhere gives one line, never a crash and never a model.

@@ -101,6 +101,8 @@ MODELS: dict[str, dict] = {
                                    bidirectional=True, pooling="max", mlp=[(7, "relu")]),
     "rnn-tanh-bi-mean-mlp": dict(architecture="rnn", input_size=3, hidden_size=4, num_classes=2, bidirectional=True,
                                  pooling="mean", mlp=[(6, "tanh"), (5, "relu")]),
+    "rnn-relu-bi-2layer-embedding-hn": dict(architecture="rnn", input_size=3, hidden_size=4, num_classes=3, num_layers=2,
+                                            bidirectional=True, nonlinearity="relu", last_from="h_n", vocabulary=9),
 }
 
 
