@@ -43,9 +43,10 @@ extension ClassifierRecogniser {
             throw NodeProblem("activations \(activations) differ from PyTorch's \(defaultActivations)")
         }
 
-        guard let xValue = inputs.first ?? nil, case .symbolic(let x) = xValue else {
+        guard let xValue = inputs.first ?? nil, case .symbolic(let given) = xValue else {
             throw NodeProblem("its input X must depend on the model's input")
         }
+        let x = try settled(given)
         guard x.rank == 3, x.shape[layout == 0 ? 1 : 0] == 1, x.shape[layout == 0 ? 0 : 1] == steps else {
             throw NodeProblem("input X of shape \(x.shape) is not one sequence of \(steps) steps")
         }
@@ -100,7 +101,7 @@ extension ClassifierRecogniser {
         let stateShape = layout == 0 ? [directionCount, 1, hidden] : [1, directionCount, hidden]
         var results: [GraphValue] = [.symbolic(y), .symbolic(try ShapedArray(shape: stateShape, elements: final))]
         if architecture == .lstm {
-            let cell = unreadable(.cellState(layers.count - 1), count: directionCount * hidden)
+            let cell = allocate(.cellState(layers.count - 1), count: directionCount * hidden)
             results.append(.symbolic(try ShapedArray(shape: stateShape, elements: cell.ids)))
         }
         return results

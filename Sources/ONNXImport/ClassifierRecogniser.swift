@@ -14,6 +14,11 @@ struct ClassifierRecogniser {
     private(set) var layers: [ImportedRecurrentLayer] = []
     private(set) var pooling: Pooling?
     private(set) var head: [ImportedLinearLayer] = []
+    /// The dynamo exporter's unrolled nn.RNN layer being read, until something outside its cell reads
+    /// its outputs (set and read by `ClassifierRecogniser+Unrolled.swift`).
+    var unrolled: UnrolledRecurrentLayer?
+    /// Step-output ids of completed unrolled layers and the layer-output ids they are (`settled`).
+    var settledIDs: [Int: Int] = [:]
 
     /// A model reading `width` features per step, or token ids when `width` is nil.
     init(steps: Int, featureWidth width: Int?) {
@@ -49,6 +54,7 @@ struct ClassifierRecogniser {
     mutating func addLayer(reading inputIDs: [Int], outputCount: Int,
                            make: (ElementTable.Block) throws(NodeProblem) -> ImportedRecurrentLayer) throws(NodeProblem) -> ImportedRecurrentLayer {
         guard let sequence else { throw NodeProblem("the recurrent layer reads token ids: an embedding lookup (Gather) must come first") }
+        guard unrolled == nil else { throw NodeProblem("it comes inside an unrolled RNN cell whose steps are not all read yet") }
         guard inputIDs == sequence.ids else {
             throw NodeProblem(layers.isEmpty ? "its input is not the model's input sequence (batch first, in time order)"
                                              : "its input is not layer \(layers.count - 1)'s outputs in time order")
@@ -66,14 +72,16 @@ struct ClassifierRecogniser {
         return layer
     }
 
-    /// A block of ids nothing in the format reads (an LSTM's cell state).
-    mutating func unreadable(_ source: ElementTable.Source, count: Int) -> ElementTable.Block {
+    /// A block of ids for a quantity outside the layers' outputs (an LSTM's cell state, a partial sum of
+    /// an unrolled cell).
+    mutating func allocate(_ source: ElementTable.Source, count: Int) -> ElementTable.Block {
         table.allocate(source, count: count)
     }
 
     /// ReduceMean / ReduceMax over one axis that must be time: every output element must reduce exactly
     /// one feature of the top layer over all T steps.
-    mutating func pool(_ kind: Pooling, _ values: ShapedArray<Int>, axis: Int, keepDims: Bool) throws(NodeProblem) -> ShapedArray<Int> {
+    mutating func pool(_ kind: Pooling, _ given: ShapedArray<Int>, axis: Int, keepDims: Bool) throws(NodeProblem) -> ShapedArray<Int> {
+        let values = try settled(given)
         guard let top = layers.last, case .layer(let index)? = table.block(containing: values.elements.first ?? -1)?.source,
               index == layers.count - 1 else {
             throw NodeProblem("only the top recurrent layer's outputs are pooled over time")
@@ -101,9 +109,16 @@ struct ClassifierRecogniser {
 
     /// A linear layer (Gemm or MatMul) on the head's input: the pooled top layer, its last step in
     /// PyTorch's h_n convention, or the previous head layer's output.
-    mutating func linear(_ values: ShapedArray<Int>, weight: [Double], outputs: Int, bias: [Double]?) throws(NodeProblem) -> ShapedArray<Int> {
+    /// Inside the dynamo exporter's unrolled nn.RNN cell, it is one of the cell's products instead.
+    mutating func linear(_ given: ShapedArray<Int>, weight: [Double], outputs: Int, bias: [Double]?) throws(NodeProblem) -> ShapedArray<Int> {
+        // h_{t-1} W_hh^T reads a step of an unrolled layer still running; anything else reading such a
+        // step completes the layer first (`settled`), after which x_t W_ih^T may read it as a sequence.
+        if let product = try hiddenProjection(given, weight: weight, outputs: outputs, bias: bias) { return product }
+        let values = try settled(given)
+        if let product = try inputProjection(values, weight: weight, outputs: outputs, bias: bias) { return product }
         guard let top = layers.last else {
-            throw NodeProblem("it reads the input before any recurrent layer: only ONNX RNN, LSTM and GRU nodes are read as recurrent layers (an unrolled cell is not)")
+            throw NodeProblem("it reads the input before any recurrent layer: recurrent layers are ONNX RNN, LSTM and GRU nodes, "
+                              + "or an RNN cell unrolled over at least two steps from a MatMul of every step of its input")
         }
         guard let inputs = values.shape.last, values.shape.dropLast().allSatisfy({ $0 == 1 }), outputs > 0,
               weight.count == outputs * inputs else {
@@ -138,6 +153,7 @@ struct ClassifierRecogniser {
     /// Add of a bias to the last head layer's output (MatMul + Add, as PyTorch exports a linear layer
     /// on a tensor of rank 3).
     mutating func addBias(_ values: ShapedArray<Int>, _ bias: ShapedArray<Double>) throws(NodeProblem) -> ShapedArray<Int> {
+        if isUnrolledSum(values) { return try addToUnrolledSum(values, bias) }
         guard var layer = head.last, layer.bias == nil, layer.activation == nil, values.elements == layer.output.ids else {
             throw NodeProblem("an Add that depends on the input is read only as the bias of a MatMul head layer")
         }
@@ -151,7 +167,9 @@ struct ClassifierRecogniser {
     }
 
     /// Relu or Tanh after the last head layer.
+    /// Inside an unrolled nn.RNN cell, it is one step's nonlinearity instead.
     mutating func activate(_ values: ShapedArray<Int>, _ activation: HeadActivation) throws(NodeProblem) -> ShapedArray<Int> {
+        if isUnrolledSum(values) { return try activateUnrolledSum(values, activation == .relu ? .relu : .tanh) }
         guard var layer = head.last, layer.activation == nil, values.elements == layer.output.ids else {
             throw NodeProblem("an activation is read only right after a head layer (Gemm or MatMul)")
         }

@@ -15,6 +15,11 @@ struct ElementTable {
         case embedded
         /// Recurrent layer k's outputs, [T, directions x hidden] (ONNX's Y with the batch of 1 dropped).
         case layer(Int)
+        /// A pre-activation of an unrolled RNN cell being summed (`UnrolledRecurrentLayer.Term`).
+        case unrolledSum
+        /// One step's output of an unrolled RNN cell whose layer is not complete yet, [hidden]; read
+        /// as the layer's outputs once it is (`ClassifierRecogniser.settled`).
+        case unrolledStep
         /// An LSTM's final cell state: nothing in the format reads it.
         case cellState(Int)
         /// Layer k's outputs pooled over time.

@@ -59,9 +59,12 @@ struct GraphInterpreter {
             return [try data.relaid(NodeLayout.operation(op, attributes, inputs, shape: data.shape))]
         case "Concat":
             return [try concatenate(inputs, axis: attributes.int("axis"))]
+        case "Add" where symbolic.count == 2:
+            // Two input-dependent values are added only inside an unrolled RNN cell: x_t W_ih^T + h_{t-1} W_hh^T.
+            return [.symbolic(try recogniser.addUnrolledSums(symbolic[0], symbolic[1]))]
         case "Add" where !symbolic.isEmpty:
             guard symbolic.count == 1, let bias = inputs.first(where: { if case .floats? = $0 { true } else { false } }) ?? nil else {
-                throw NodeProblem("an Add that depends on the input is read only as a constant bias")
+                throw NodeProblem("an Add that depends on the input is read only as a constant bias or inside an unrolled RNN cell")
             }
             return [.symbolic(try recogniser.addBias(symbolic[0], bias.floats("the bias")))]
         case _ where ConstantFolding.ops.contains(op) && op != "Shape" && !symbolic.isEmpty:

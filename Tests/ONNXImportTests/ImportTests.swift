@@ -15,12 +15,12 @@ struct FixtureRecord: Decodable {
     let inputs: [Input]
 }
 
-/// Every ONNX file that must import: both exporters for every model, except the dynamo exports of
-/// nn.RNN, which unroll the cell (see `dynamoUnrolledRNNIsRefusedByNode`).
+/// Every ONNX file that must import: both exporters for every model, the dynamo exports of nn.RNN
+/// (the cell unrolled for 4 steps) included.
 let importable: [String] = {
     let names = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? [])
         .filter { $0.hasSuffix(".json") }.map { String($0.dropLast(".json".count)) }.sorted()
-    return names.flatMap { name in name.hasPrefix("rnn-") ? ["\(name).onnx"] : ["\(name).onnx", "\(name).dynamo.onnx"] }
+    return names.flatMap { name in ["\(name).onnx", "\(name).dynamo.onnx"] }
 }()
 
 func modelName(_ file: String) -> String {
@@ -38,8 +38,9 @@ func jsonObject(_ url: URL) throws -> [String: Any] {
 @Suite("ONNX import")
 struct ImportTests {
     @Test func everyModelShapeHasAFixture() {
-        // LSTM, GRU, RNN (relu, tanh), 2 layers, bidirectional, embedding, last/mean/max pooling, MLP heads.
-        #expect(importable.count == 16, "\(importable)")
+        // LSTM, GRU, RNN (relu, tanh), 2 layers, bidirectional, embedding, last/mean/max pooling, MLP heads;
+        // for nn.RNN's unrolled dynamo export also stacked bidirectional layers on an embedding.
+        #expect(importable.count == 20, "\(importable)")
     }
 
     /// The folder holds the documented manifest and exactly PyTorch's state_dict: every tensor under
@@ -63,7 +64,8 @@ struct ImportTests {
     }
 
     /// Every importable file runs end to end (bidirectional, pooled and MLP-headed ones included): the
-    /// imported folder's logits are PyTorch's.
+    /// imported folder's logits are PyTorch's. The inputs are 1, 4 and 9 steps long, so the dynamo
+    /// exports of nn.RNN, unrolled for 4 steps, also run at lengths they were not unrolled for.
     @Test(arguments: importable)
     func importedFolderReproducesPyTorchsLogits(file: String) throws {
         let folder = temporaryFolder()
@@ -94,13 +96,69 @@ struct ImportTests {
         #expect(error.description.contains("linear_before_reset = 0"))
     }
 
-    /// The dynamo exporter unrolls nn.RNN into per-step MatMul / Add / Relu nodes of a fixed length: the
-    /// first of them is refused by name rather than imported as something else.
-    @Test(arguments: ["rnn-relu.dynamo.onnx", "rnn-tanh-bi-mean-mlp.dynamo.onnx"])
-    func dynamoUnrolledRNNIsRefusedByNode(file: String) throws {
-        let error = try importError(file)
-        guard case let .unsupportedNode(_, op, detail) = error else { Issue.record("\(error)"); return }
-        #expect(op == "MatMul" && detail.contains("before any recurrent layer"), "\(error)")
+    /// The dynamo exporter unrolls nn.RNN into per-step MatMul / Add / Relu nodes: an unrolled cell whose
+    /// third step multiplies h by another W_hh than the second is no RNN layer, and is refused at that
+    /// step's MatMul rather than imported with either weight.
+    @Test func unrolledCellWithDifferentStepWeightsIsRefusedByNode() throws {
+        var model = try Onnx_ModelProto(serializedBytes: Data(contentsOf: fixtures.appendingPathComponent("rnn-relu.dynamo.onnx")))
+        // W_hh^T is the initializer the hidden-state MatMuls share; the third step's gets a copy with one
+        // element changed.
+        let matMuls = model.graph.node.indices.filter { model.graph.node[$0].opType == "MatMul" }
+        #expect(matMuls.count == 4)  // the input product, then W_hh at steps 1, 2, 3
+        let third = matMuls[2]
+        let shared = model.graph.node[third].input[1]
+        var copy = try #require(model.graph.initializer.first { $0.name == shared })
+        #expect(copy.dataType == Onnx_TensorProto.DataType.float.rawValue && copy.rawData.count >= 4)
+        copy.name = shared + "_changed"
+        var bytes = copy.rawData
+        bytes[bytes.startIndex + 3] ^= 0x01  // the first float's sign bit
+        copy.rawData = bytes
+        model.graph.initializer.append(copy)
+        model.graph.node[third].input[1] = copy.name
+        let name = model.graph.node[third].name
+
+        let error = try importError(bytes: try model.serializedBytes())
+        #expect(error == .unsupportedNode(name: name, op: "MatMul", detail: error.detail))
+        #expect(error.description.contains("same weights at every step"), "\(error)")
+    }
+
+    /// A head that reads an unrolled cell before every step ran (here: the second step's output, as if
+    /// the graph were cut short) is refused rather than imported as a shorter layer.
+    @Test func unrolledCellReadBeforeItsLastStepIsRefused() throws {
+        var model = try Onnx_ModelProto(serializedBytes: Data(contentsOf: fixtures.appendingPathComponent("rnn-relu.dynamo.onnx")))
+        let relus = model.graph.node.filter { $0.opType == "Relu" }
+        #expect(relus.count == 4)
+        let head = try #require(model.graph.node.firstIndex { $0.opType == "Gemm" })
+        model.graph.node[head].input[0] = relus[1].output[0]
+        let error = try importError(bytes: try model.serializedBytes())
+        #expect(error == .unsupportedNode(name: model.graph.node[head].name, op: "Gemm", detail: error.detail))
+        #expect(error.description.contains("after 2 of its 4 steps"), "\(error)")
+    }
+
+    /// When a graph adds b_ih + b_hh as one constant to the sum of both products, only the sum is in it:
+    /// it is written as bias_ih with zeros as bias_hh (the cell only uses the sum), while a step whose
+    /// bias differs from the first step's is refused.
+    @Test func unrolledCellWithOnlyTheBiasSumWritesItAsBiasIH() throws {
+        typealias Term = UnrolledRecurrentLayer.Term
+        func step(_ base: Int) -> ElementTable.Block { ElementTable.Block(source: .unrolledStep, base: base, count: 1) }
+        var layer = UnrolledRecurrentLayer(steps: 2, input: [0, 1], inputSize: 1, hiddenSize: 1)
+        let weightIH = layer.addWeight([2])
+        var first = Term(unit: 0, input: .init(step: 0, weight: weightIH))
+        first.add(0.75)  // h_0 = 0: the first step's constant is the whole bias
+        try layer.addStep([first], .tanh, output: step(10))
+        let weightHH = try layer.hiddenWeight(direction: 0, [3])
+        let product = Term(unit: 0, hidden: .init(direction: 0, step: 0, weight: weightHH))
+        var second = try Term(unit: 0, input: .init(step: 1, weight: weightIH)) + product
+        var wrong = second
+        second.add(0.75)
+        wrong.add(0.5)
+        var refusing = layer
+        #expect(throws: NodeProblem.self) { try refusing.addStep([wrong], .tanh, output: step(11)) }
+        try layer.addStep([second], .tanh, output: step(11))
+        let imported = try layer.imported(output: ElementTable.Block(source: .layer(0), base: 20, count: 2))
+        let biases = try #require(imported.directions.first?.biases)
+        #expect(biases.ih == [0.75] && biases.hh == [0])
+        #expect(imported.directions.first?.weightIH == [2] && imported.directions.first?.weightHH == [3])
     }
 
     /// A file cut anywhere gives one line, never a crash and never a model.

@@ -7,8 +7,8 @@ linear or MLP head), exported twice with `torch.onnx.export`:
 
 * `NAME.onnx`        -- the TorchScript exporter (`dynamo=False`), batch and time dynamic;
 * `NAME.dynamo.onnx` -- the default (torch.export) exporter, time dynamic (batch 1); for `nn.RNN` it
-  unrolls the cell into per-step MatMul / Add / Relu nodes for the example's length (4 steps), which the
-  importer refuses: those files pin that refusal;
+  unrolls the cell into per-step MatMul / Add / Tanh-or-Relu nodes for the example's length (4 steps),
+  which the importer reads back into the layer's weights;
 
 plus `NAME.json` (the model.json the importer must write and a few inputs with PyTorch's logits,
 checked against onnxruntime on both files) and `NAME.reference.safetensors` (the state_dict, whose
@@ -101,6 +101,8 @@ MODELS: dict[str, dict] = {
                                    bidirectional=True, pooling="max", mlp=[(7, "relu")]),
     "rnn-tanh-bi-mean-mlp": dict(architecture="rnn", input_size=3, hidden_size=4, num_classes=2, bidirectional=True,
                                  pooling="mean", mlp=[(6, "tanh"), (5, "relu")]),
+    "rnn-relu-bi-2layer-embedding-hn": dict(architecture="rnn", input_size=3, hidden_size=4, num_classes=3, num_layers=2,
+                                            bidirectional=True, nonlinearity="relu", last_from="h_n", vocabulary=9),
 }
 
 
