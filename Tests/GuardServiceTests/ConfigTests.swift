@@ -87,7 +87,9 @@ import Testing
 
     /// A programmatic config skips validation; the frame cap it implies must saturate, not trap.
     @Test func frameCapSaturatesInsteadOfOverflowing() {
-        #expect(GuardConfig.Limits(maxMessageBytes: 1000).maxFrameBytes == 2000 + 65_536)
+        #expect(GuardConfig.Limits(maxMessageBytes: 1000).maxFrameBytes == 1000 + 65_536)
+        #expect(GuardConfig.Limits(maxMessageBytes: 1 << 20).maxFrameBytes == 64 << 20)
+        #expect(GuardConfig.Limits(maxMessageBytes: 1 << 30).maxFrameBytes == (1 << 30) + 65_536)
         #expect(GuardConfig.Limits(maxMessageBytes: .max).maxFrameBytes == .max)
     }
 

@@ -39,6 +39,19 @@ import ZeroMQ
         }
     }
 
+    /// Issue 10: a request far above `max_message_bytes` (here 20 times) but under the hard cap is read
+    /// and answered `too_large`, not dropped with the connection; the same client is served afterwards.
+    @Test func anOversizedRequestIsAnsweredNotDropped() throws {
+        try withServer { _, endpoint in
+            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: 20_000)
+            let huge = [[Float]](repeating: [Float](repeating: 0.5, count: 8), count: 20 * Fixtures.limits.maxMessageBytes / 32)
+            try client.send(GuardRequest(id: .string("big"), op: .predict, model: "digits-lstm", sequence: huge))
+            let reply = try client.receive()
+            #expect(reply.id == .string("big") && reply.code == .tooLarge)
+            #expect(try client.call(predictRequest("after")).isOK)
+        }
+    }
+
     @Test func aTakenEndpointIsReported() throws {
         try withServer { _, endpoint in
             var config = Fixtures.config(metrics: "127.0.0.1:0")

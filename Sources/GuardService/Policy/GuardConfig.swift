@@ -63,14 +63,25 @@ public struct GuardConfig: Sendable {
         /// Longest request `id` string, in UTF-8 bytes; every reply echoes it.
         public static let maxIDBytes = 256
 
-        /// The libzmq `ZMQ_MAXMSGSIZE` for one frame: twice `maxMessageBytes` plus 64 KiB, so a request
-        /// somewhat over the limit is still read and answered `too_large`. Overflow-checked because a
-        /// programmatic config need not have passed validation; it saturates (no cap) instead of trapping.
+        /// The hard cap: the libzmq `ZMQ_MAXMSGSIZE` for one frame. A request up to 64 times
+        /// `maxMessageBytes` is still read and answered `too_large` (a client that sent a long recording
+        /// learns why); only a frame beyond the cap makes libzmq drop the connection before buffering it.
+        /// Never below `maxMessageBytes` + 64 KiB, and for large limits never above 1 GiB, so one frame
+        /// cannot make the server hold more than that. Overflow-checked because a programmatic config
+        /// need not have passed validation; it saturates instead of trapping.
         public var maxFrameBytes: Int64 {
-            let (doubled, overflow) = Int64(clamping: maxMessageBytes).multipliedReportingOverflow(by: 2)
-            let (cap, overflow2) = doubled.addingReportingOverflow(65_536)
-            return overflow || overflow2 ? Int64.max : cap
+            let limit = Int64(clamping: maxMessageBytes)
+            let (scaled, overflow) = limit.multipliedReportingOverflow(by: 64)
+            let (floor, overflow2) = limit.addingReportingOverflow(65_536)
+            let least = overflow2 ? Int64.max : floor
+            return max(least, min(overflow ? Int64.max : scaled, 1 << 30))
         }
+
+        /// Replies queued for one client that does not read them, at most (libzmq `ZMQ_SNDHWM`); beyond,
+        /// its replies are dropped and other clients are unaffected. With ids capped at 256 bytes, a reply
+        /// is at most a few hundred bytes plus 20-40 bytes per class, so this bounds what a client that
+        /// never reads can make the server hold: 64 replies, about 40 KB for a 10-class model.
+        public static let queuedRepliesPerClient: Int32 = 64
     }
 
     /// CurveZMQ: the server's secret key and the public keys of the clients it serves.

@@ -24,7 +24,8 @@ final class ZeroMQRouterTransport: ServerTransport, @unchecked Sendable {
             router = try Socket(context: context, type: .router)
             // Replies to vanished clients fail visibly instead of disappearing; one frame far beyond the
             // request limit drops the connection before it is buffered. Listener options are fixed at bind.
-            try router.set([.routerMandatory(true), .maxMessageSize(config.limits.maxFrameBytes)])
+            try router.set([.routerMandatory(true), .maxMessageSize(config.limits.maxFrameBytes),
+                            .sendHighWaterMark(GuardConfig.Limits.queuedRepliesPerClient)])
             if let curve = config.curve {
                 try router.set(SocketOption.curveServer(secretKey: curve.secretKey, zapDomain: "rnnguard"))
             }
