@@ -45,7 +45,8 @@ import Testing
     @Test func theBundledConfigIsValid() throws {
         let config = try GuardConfig.load(from: Fixtures.root.appendingPathComponent("config/guard.yaml").path)
         #expect(config.listen.first?.hasPrefix("tcp://") == true)
-        #expect(Set(config.models.map(\.name)).isSuperset(of: ["digits-lstm", "news-lstm", "speech-gru", "speech-bigru", "news-bilstm"]))
+        #expect(Set(config.models.map(\.name)).isSuperset(of: [
+            "digits-lstm", "news-lstm", "speech-gru", "speech-bigru", "news-bilstm", "speech-bigru-onnx", "news-bilstm-onnx"]))
         // Every model folder it names loads (bidirectional, pooled and MLP-headed ones included).
         for (index, policy) in config.models.enumerated() {
             #expect(throws: Never.self) { try ServedModel.load(policy, index: index) }
