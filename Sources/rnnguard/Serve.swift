@@ -49,10 +49,16 @@ struct Serve: ParsableCommand {
         // also sends with MSG_NOSIGNAL, and this covers every other socket (libzmq's included).
         signal(SIGPIPE, SIG_IGN)
         // Handle SIGINT/SIGTERM on a dispatch queue instead of the default "terminate now".
-        let signals = [SIGINT, SIGTERM].map { number in
+        // SIGHUP re-reads the policy and the models (hot reload); a failure is logged and counted, and
+        // the previous set keeps serving. A serial queue, so two quick SIGHUPs do not load twice at once.
+        let configPath = config
+        let signals = [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { server.stop() }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "rnnguard.signal.\(number)"))
+            source.setEventHandler {
+                guard number == SIGHUP else { server.stop(); return }
+                try? server.reload(from: configPath)
+            }
             source.resume()
             return source
         }

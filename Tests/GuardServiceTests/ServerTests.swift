@@ -152,3 +152,48 @@ final class Failures: @unchecked Sendable {
     func add(_ item: String) { lock.withLock { items.append(item) } }
     var all: [String] { lock.withLock { items } }
 }
+
+/// Hot reload (issue 10): a valid policy and model set is swapped in; a broken model file or policy is
+/// refused whole, counted, and the previous set keeps serving.
+@Suite struct ReloadTests {
+    private func policy(threshold: String, path: String = "examples/models/digits-lstm") -> String {
+        """
+        listen: tcp://127.0.0.1:*
+        workers: 2
+        models:
+          - name: digits-lstm
+            path: \(Fixtures.root.appendingPathComponent(path).path)
+            decide: {accept_at_or_above: \(threshold), refuse_below: 0.01}
+        """
+    }
+
+    @Test func aGoodReloadSwapsAndABrokenOneKeepsTheOldSet() throws {
+        let file = Fixtures.temporaryPath("reload.yaml")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try policy(threshold: "0.05").write(toFile: file, atomically: true, encoding: .utf8)
+        let server = try GuardServer(config: GuardConfig.load(from: file))
+        try server.start()
+        defer {
+            server.stop()
+            server.wait()
+        }
+        let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000)
+        func threshold() throws -> Double? { try client.models().models?.first?.policy.acceptAtOrAbove }
+        #expect(try threshold() == 0.05)
+
+        try policy(threshold: "0.07").write(toFile: file, atomically: true, encoding: .utf8)
+        try server.reload(from: file)
+        #expect(try threshold() == 0.07)
+
+        // A model folder that does not load, then a policy that does not parse: both refused whole.
+        try policy(threshold: "0.09", path: "examples/models/no-such-model").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: ServerError.self) { try server.reload(from: file) }
+        try "models: [".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(throws: ServerError.self) { try server.reload(from: file) }
+        #expect(try threshold() == 0.07)
+        #expect(try client.predict(model: "digits-lstm", sequence: Fixtures.digitsInputs[0]).isOK)
+        let exposition = server.metrics.exposition()
+        #expect(exposition.contains(#"rnnguard_reloads_total{result="ok"} 1"#))
+        #expect(exposition.contains(#"rnnguard_reloads_total{result="failed"} 2"#))
+    }
+}

@@ -40,6 +40,12 @@ public final class GuardMetrics: Sendable {
                                                                 "Seconds workers spent handling requests (rate / workers = utilisation)."))
     }
 
+    /// Counts a reload of the policy and models (`result` ok or failed).
+    public func countReload(succeeded: Bool) {
+        registry.makeCounter(descriptor: Self.name("reloads", "total", "Policy and model reloads, by result."),
+                             labels: [("result", succeeded ? "ok" : "failed")]).increment()
+    }
+
     /// Names the configured models; any other model name is counted as `unknown`.
     public func setServedModels(_ names: [String]) {
         servedModels.withLock { $0 = Set(names) }

@@ -35,9 +35,9 @@ public struct GuardConfig: Sendable {
     }
 
     /// Request limits, enforced before any model work.
-    public struct Limits: Sendable {
-        /// Largest accepted request (all frames together). Bigger requests get `too_large`; a single
-        /// frame beyond twice this (plus 64 KiB) makes libzmq drop the connection without a reply.
+    public struct Limits: Sendable, Equatable {
+        /// Largest accepted request (all frames together). Bigger requests get `too_large`, up to the
+        /// hard cap `maxFrameBytes`; a single frame beyond that makes libzmq drop the connection.
         public var maxMessageBytes: Int
         /// Most time steps (or tokens) in one input; longer gets `sequence_too_long`.
         public var maxSequenceLength: Int

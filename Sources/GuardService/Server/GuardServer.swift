@@ -117,6 +117,40 @@ public final class GuardServer: @unchecked Sendable {
         }
     }
 
+    /// Hot reload: re-reads the policy at `path` and every model it names, and only when all of it is
+    /// valid swaps them in (from the next request on; requests already running finish with the old
+    /// set). On any error it throws, counts the failure in metrics and keeps serving the old set.
+    /// Only `models` take effect: endpoints, workers, limits, metrics and CURVE need a restart (a change
+    /// there is logged as ignored).
+    public func reload(from path: String) throws(ServerError) {
+        let recorderLoop = state.withLock { $0.loop }
+        do throws(ServerError) {
+            let settings: GuardConfig
+            do {
+                settings = try GuardConfig.load(from: path)
+            } catch {
+                throw ServerError(error.message)
+            }
+            var models: [ServedModel] = []
+            for (index, policy) in settings.models.enumerated() {
+                do {
+                    models.append(try ServedModel.load(policy, index: index))
+                } catch {
+                    throw ServerError(error.message)
+                }
+            }
+            if settings.listen != config.listen || settings.workers != config.workers || settings.limits != config.limits
+                || settings.metrics != config.metrics || (settings.curve == nil) != (config.curve == nil) {
+                logger.warning("reload: only models change live; listen, workers, limits, metrics and curve need a restart")
+            }
+            guard let loop = recorderLoop else { throw ServerError("the server is not running") }
+            loop.requestReload(RequestHandler(models: models, limits: config.limits, clock: clock))
+        } catch {
+            recorderLoop?.reportReloadFailure(error.message)
+            throw error
+        }
+    }
+
     /// Stops accepting new requests; queued and running ones are still answered. Returns at once.
     public func stop() {
         let (loop, first) = state.withLock { state in

@@ -30,9 +30,9 @@ struct ServerCore: Sendable {
     private(set) var busyWorkers = 0
     private var waiting = FairQueue()
     private let decoder: RequestDecoder
-    private let models: [Reply.ModelInfo]
+    private var models: [Reply.ModelInfo]
     /// Each model's policy deadline, for the deadlines of queued requests.
-    private let policyDeadlines: [String: Double]
+    private var policyDeadlines: [String: Double]
     private let startedAt: ContinuousClock.Instant
 
     /// - Parameters:
@@ -44,9 +44,20 @@ struct ServerCore: Sendable {
         self.queueCapacity = queueCapacity
         self.decoder = RequestDecoder(limits: limits)
         self.models = models
-        self.policyDeadlines = Dictionary(models.compactMap { model in model.policy.deadlineMilliseconds.map { (model.name, $0) } },
-                                          uniquingKeysWith: { first, _ in first })
+        self.policyDeadlines = Self.deadlines(of: models)
         self.startedAt = startedAt
+    }
+
+    private static func deadlines(of models: [Reply.ModelInfo]) -> [String: Double] {
+        Dictionary(models.compactMap { model in model.policy.deadlineMilliseconds.map { (model.name, $0) } },
+                   uniquingKeysWith: { first, _ in first })
+    }
+
+    /// A reload changed the served models: `models` lists the new set, and requests admitted from now on
+    /// get the new policies' deadlines (waiting ones keep theirs).
+    mutating func replaceModels(_ models: [Reply.ModelInfo]) {
+        self.models = models
+        policyDeadlines = Self.deadlines(of: models)
     }
 
     /// Requests waiting for a worker.

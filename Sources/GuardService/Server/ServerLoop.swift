@@ -18,6 +18,8 @@ final class ServerLoop: @unchecked Sendable {
     private let clock: any ServerClock
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
+    /// A reload waiting for the I/O thread (the core belongs to it).
+    private let pendingReload = Mutex<RequestHandler?>(nil)
     private let received = Atomic<Int>(0)
     /// Set by the core's `stop` action.
     private var stopped = false
@@ -41,6 +43,26 @@ final class ServerLoop: @unchecked Sendable {
     func requestStop() {
         stopRequested.store(true, ordering: .releasing)
         transport.wake()
+    }
+
+    /// Serves `handler`'s models from the next turn on: jobs already running finish with the old set.
+    /// Any thread.
+    func requestReload(_ handler: RequestHandler) {
+        pendingReload.withLock { $0 = handler }
+        transport.wake()
+    }
+
+    /// Records a reload that failed before anything was swapped.
+    func reportReloadFailure(_ reason: String) {
+        recorder.reloadFailed(reason)
+    }
+
+    private func applyPendingReload() {
+        guard let handler = pendingReload.withLock({ pending in defer { pending = nil }; return pending }) else { return }
+        let catalog = handler.models.map(\.info)
+        workers.replaceHandler(handler)
+        core.replaceModels(catalog)
+        recorder.reloaded(models: catalog)
     }
 
     /// Turns until the core stops, then lets the workers exit.
@@ -68,6 +90,7 @@ final class ServerLoop: @unchecked Sendable {
             }
             messages = []
         }
+        applyPendingReload()
         // After reading, not before: a request read after requestStop() returned is never accepted.
         if stopRequested.load(ordering: .acquiring) { perform(core.shutdown()) }
         // Finished jobs first: they free workers for the requests just read.

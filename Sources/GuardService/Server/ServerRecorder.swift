@@ -1,3 +1,5 @@
+import GuardProtocol
+
 /// What the server reports about its work: every reply, the queue and the workers. Kept to plain calls
 /// so that tests read what was recorded from an in-memory recorder; a running server records to
 /// Prometheus, the audit log and the log (``ObservabilityRecorder``).
@@ -8,4 +10,8 @@ protocol ServerRecorder: Sendable {
     func load(queueDepth: Int, queueCapacity: Int, busyWorkers: Int, workers: Int)
     /// A worker spent `seconds` on one job.
     func workerBusy(seconds: Double)
+    /// A reload replaced the served models with `models`.
+    func reloaded(models: [Reply.ModelInfo])
+    /// A reload failed (`reason`); the served models stay as they were.
+    func reloadFailed(_ reason: String)
 }

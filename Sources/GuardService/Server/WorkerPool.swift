@@ -9,16 +9,20 @@ final class WorkerPool: Sendable {
     private let queue = WorkQueue<Job>()
     private let completed = Mutex<[JobCompletion]>([])
     private let exited = DispatchSemaphore(value: 0)
+    /// The models and policies jobs run against; a reload replaces it between jobs, so a running job
+    /// finishes with the set it started with.
+    private let handler: Mutex<RequestHandler>
 
     /// Starts `count` worker threads.
     init(count: Int, handler: RequestHandler, clock: any ServerClock, onCompletion: @escaping @Sendable () -> Void) {
         self.count = count
+        self.handler = Mutex(handler)
         for index in 0..<count {
             let thread = Thread { [self] in
                 defer { exited.signal() }
                 while let job = queue.take() {
                     let started = clock.now()
-                    let outcome = handler.handle(job.request, receivedAt: job.receivedAt)
+                    let outcome = self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
                     let completion = JobCompletion(peer: job.peer, outcome: outcome,
                                                    busySeconds: RequestHandler.seconds(clock.now() - started))
                     completed.withLock { $0.append(completion) }
@@ -28,6 +32,11 @@ final class WorkerPool: Sendable {
             thread.name = "worker-\(index)"
             thread.start()
         }
+    }
+
+    /// Jobs started from now on run against `handler` (hot reload).
+    func replaceHandler(_ handler: RequestHandler) {
+        self.handler.withLock { $0 = handler }
     }
 
     /// Starts `job` on the next idle worker (the server core hands over a job only when one is idle).

@@ -1,3 +1,4 @@
+import GuardProtocol
 @testable import GuardService
 import Synchronization
 
@@ -23,4 +24,8 @@ final class InMemoryRecorder: ServerRecorder {
     }
 
     func workerBusy(seconds: Double) { state.withLock { $0.busySeconds.append(seconds) } }
+
+    func reloaded(models: [Reply.ModelInfo]) {}
+
+    func reloadFailed(_ reason: String) {}
 }
