@@ -196,3 +196,19 @@ struct CaptureHandler: LogHandler {
         store.append(([message.description] + fields).joined(separator: " "))
     }
 }
+
+/// `serve --log-format json` (issue 10): one JSON object per event, client strings kept inside their field.
+@Suite struct JSONLogTests {
+    @Test func eachEventIsOneParsableLine() throws {
+        let lines = CapturedLogs()
+        var logger = Logger(label: "rnnguard.test") { label in JSONLinesLogHandler(label: label) { lines.append(String(decoding: $0, as: UTF8.self)) } }
+        logger.logLevel = .debug
+        logger.info("request failed", metadata: ["id": "a\n{\"forged\": 1}", "code": "bad_json"])
+        logger.debug("certified", metadata: ["radius": "0.01"])
+        let written = lines.lines()
+        #expect(written.count == 2 && written.allSatisfy { $0.hasSuffix("\n") && $0.dropLast().allSatisfy { $0 != "\n" } })
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(written[0].utf8)) as? [String: String])
+        #expect(first["message"] == "request failed" && first["level"] == "info" && first["label"] == "rnnguard.test")
+        #expect(first["id"] == "a\n{\"forged\": 1}" && first["forged"] == nil && first["time"] != nil)
+    }
+}
