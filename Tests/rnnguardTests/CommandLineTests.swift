@@ -90,6 +90,13 @@ struct CommandLineTests {
         }
     }
 
+    /// The probe a container runs: no sidecar at the endpoint is exit 1 with one error line, quickly.
+    @Test func healthFailsWhenNothingAnswers() throws {
+        let run = try rnnguard(["health", "--endpoint", "tcp://127.0.0.1:9", "--timeout-ms", "200"])
+        #expect(run.status == 1 && run.stdout.isEmpty)
+        #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.contains("no reply within 200 ms"))
+    }
+
     @Test func certifyReportsARadiusWithItsBracketAndAttack() throws {
         let run = try rnnguard(["certify", "--model", "examples/models/digits-rnn-tanh", "--input", "examples/inputs/digits-lstm.json",
                                 "--norm", "inf", "--radius", "--attack"])
