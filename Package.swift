@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "POPQORN", targets: ["POPQORN"]),
         .library(name: "GuardProtocol", targets: ["GuardProtocol"]),
         .library(name: "GuardClient", targets: ["GuardClient"]),
+        // A product only so that the fuzz package (Fuzz/Package.swift) can reach RequestDecoder and GuardConfig.
+        .library(name: "GuardService", targets: ["GuardService"]),
         .library(name: "ONNXImport", targets: ["ONNXImport"]),
     ],
     dependencies: [

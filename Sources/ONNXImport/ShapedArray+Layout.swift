@@ -106,10 +106,19 @@ extension ShapedArray {
         return result
     }
 
+    /// Most elements a broadcast may create beyond its input's own count. Real graphs broadcast biases,
+    /// scalars and initial states (ConstantOfShape, Expand) to at most a few times steps x hidden; without
+    /// this, a 2 KB file's ConstantOfShape of 2^26 elements took over 10 s and 512 MB (found by FuzzONNX).
+    static var maxBroadcastElements: Int { 1 << 20 }
+
     /// This array broadcast to `target` (which must be a broadcast of its shape).
     func broadcast(to target: [Int]) throws(NodeProblem) -> ShapedArray {
         guard try Self.broadcastShape(shape, target) == target else {
             throw NodeProblem("shape \(shape) does not broadcast to \(target)")
+        }
+        let count = try Self.count(of: target)
+        guard count <= max(elements.count, Self.maxBroadcastElements) else {
+            throw NodeProblem("broadcasting shape \(shape) to \(target) would create \(count) elements (at most \(Self.maxBroadcastElements))")
         }
         let padded = [Int](repeating: 1, count: target.count - rank) + shape
         let strides = Self.strides(of: padded)

@@ -96,6 +96,21 @@ struct ImportTests {
         #expect(error.description.contains("linear_before_reset = 0"))
     }
 
+    /// Found by FuzzONNX (docs/reliability.md): a mutated gru-hn.onnx whose ConstantOfShape asks for 2^26
+    /// elements took over 10 s and 512 MB before it was refused. Broadcasts are now capped, so it fails fast.
+    @Test func hugeConstantOfShapeIsRefusedQuickly() throws {
+        let start = ContinuousClock.now
+        let error = try importError("fuzz-timeout-constant-of-shape.onnx")
+        #expect(error.description.contains("would create"), "\(error)")
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func broadcastMayNotCreateMoreThanItsCap() throws {
+        let scalar = ShapedArray<Double>(scalar: 0)
+        #expect(throws: NodeProblem.self) { try scalar.broadcast(to: [1 << 13, 1 << 13]) }
+        #expect(try scalar.broadcast(to: [4, 8]).elements.count == 32)
+    }
+
     /// The dynamo exporter unrolls nn.RNN into per-step MatMul / Add / Relu nodes: an unrolled cell whose
     /// third step multiplies h by another W_hh than the second is no RNN layer, and is refused at that
     /// step's MatMul rather than imported with either weight.

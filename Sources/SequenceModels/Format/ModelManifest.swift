@@ -109,6 +109,11 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         do { bytes = try Data(contentsOf: url) } catch {
             throw .cannotRead(path: url.path, reason: "file not found or unreadable")
         }
+        try self.init(data: bytes)
+    }
+
+    /// Decodes and validates `model.json` bytes (the fuzz target `FuzzManifest` calls this directly).
+    public init(data bytes: Data) throws(ModelError) {
         do {
             self = try JSONDecoder().decode(ModelManifest.self, from: bytes)
         } catch let DecodingError.keyNotFound(key, _) {
