@@ -29,6 +29,11 @@ public final class GuardServer: @unchecked Sendable {
     /// Loads every model of `config` and opens the audit log; nothing listens until ``start()``.
     public convenience init(config: GuardConfig, logger: Logger = Logger(label: "rnnguard.server"),
                             metrics: GuardMetrics = GuardMetrics()) throws(ServerError) {
+        try self.init(config: config, models: Self.loadModels(config), logger: logger, metrics: metrics)
+    }
+
+    /// Every model `config` names, or the first one's error.
+    private static func loadModels(_ config: GuardConfig) throws(ServerError) -> [ServedModel] {
         var models: [ServedModel] = []
         for (index, policy) in config.models.enumerated() {
             do {
@@ -37,7 +42,7 @@ public final class GuardServer: @unchecked Sendable {
                 throw ServerError(error.message)
             }
         }
-        try self.init(config: config, models: models, logger: logger, metrics: metrics)
+        return models
     }
 
     /// A server for already loaded models (their policies are the ones served).
@@ -131,14 +136,7 @@ public final class GuardServer: @unchecked Sendable {
             } catch {
                 throw ServerError(error.message)
             }
-            var models: [ServedModel] = []
-            for (index, policy) in settings.models.enumerated() {
-                do {
-                    models.append(try ServedModel.load(policy, index: index))
-                } catch {
-                    throw ServerError(error.message)
-                }
-            }
+            let models = try Self.loadModels(settings)
             if settings.listen != config.listen || settings.workers != config.workers || settings.limits != config.limits
                 || settings.metrics != config.metrics || (settings.curve == nil) != (config.curve == nil) {
                 logger.warning("reload: only models change live; listen, workers, limits, metrics and curve need a restart")
