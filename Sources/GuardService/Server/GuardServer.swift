@@ -128,7 +128,7 @@ public final class GuardServer: @unchecked Sendable {
     /// Only `models` take effect: endpoints, workers, limits, metrics and CURVE need a restart (a change
     /// there is logged as ignored).
     public func reload(from path: String) throws(ServerError) {
-        let recorderLoop = state.withLock { $0.loop }
+        let running = state.withLock { $0.loop }
         do throws(ServerError) {
             let settings: GuardConfig
             do {
@@ -141,10 +141,10 @@ public final class GuardServer: @unchecked Sendable {
                 || settings.metrics != config.metrics || (settings.curve == nil) != (config.curve == nil) {
                 logger.warning("reload: only models change live; listen, workers, limits, metrics and curve need a restart")
             }
-            guard let loop = recorderLoop else { throw ServerError("the server is not running") }
+            guard let loop = running else { throw ServerError("the server is not running") }
             loop.requestReload(RequestHandler(models: models, limits: config.limits, clock: clock))
         } catch {
-            recorderLoop?.reportReloadFailure(error.message)
+            running?.reportReloadFailure(error.message)
             throw error
         }
     }

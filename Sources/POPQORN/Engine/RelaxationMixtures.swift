@@ -50,7 +50,9 @@ struct RelaxationMixtures {
     func mix(node: NodeID, coefficients c: [Double], rows: Int, relaxations: [Relaxation]) -> Mixed {
         let n = relaxations.count
         guard let sides = logits[node] else {
-            return Mixed(planes: (0..<(rows * n)).map { relaxations[$0 % n].lower[0] }, weights: [], stride: 0)
+            // Nothing to mix: each entry's default plane on its coefficient's side, as without mixtures.
+            return Mixed(planes: (0..<(rows * n)).map { c[$0] >= 0 ? relaxations[$0 % n].lower[0] : relaxations[$0 % n].upper[0] },
+                         weights: [], stride: 0)
         }
         let stride = max(sides.lower.count, sides.upper.count)
         var mixed = Mixed(planes: [Plane](repeating: Plane(a: 0, b: 0, c: 0), count: rows * n),

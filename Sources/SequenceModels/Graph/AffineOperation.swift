@@ -22,12 +22,6 @@ public enum LinearMap: Sendable {
         case .scaled(let s): return vector.map { s * $0 }
         }
     }
-
-    /// The number of inputs the map reads, or nil for a scaling (it reads as many as it writes).
-    var columns: Int? {
-        if case .dense(let m) = self { return m.columns }
-        return nil
-    }
 }
 
 /// sum_i map_i(node_i) + bias. With no terms it is a constant vector.

@@ -20,12 +20,8 @@ extension ComputationGraph {
 
     /// Every node's value, one array per node.
     public func evaluate(_ sequence: [[Double]]) -> [[Double]] {
-        split(evaluateFlat(sequence))
-    }
-
-    /// A flat buffer of node values cut into one array per node.
-    func split(_ flat: [Double]) -> [[Double]] {
-        nodes.indices.map { Array(flat[offsets[$0]..<offsets[$0 + 1]]) }
+        let flat = evaluateFlat(sequence)
+        return nodes.indices.map { Array(flat[offsets[$0]..<offsets[$0 + 1]]) }
     }
 
     /// The gradient of `weights . value(objective)` with respect to every input frame (steps x width),

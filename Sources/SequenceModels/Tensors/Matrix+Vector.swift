@@ -23,13 +23,6 @@ extension Matrix {
         }
     }
 
-    /// `self * vector`.
-    public func times(_ vector: [Double]) -> [Double] {
-        var result = [Double](repeating: 0, count: rows)
-        multiply(vector, addingTo: &result)
-        return result
-    }
-
     /// `transpose(self) * vector`, the product that carries a gradient back through a linear map.
     public func transposedTimes(_ vector: [Double]) -> [Double] {
         precondition(vector.count == rows, "transpose of \(rows)x\(columns) times vector of \(vector.count)")
