@@ -59,6 +59,6 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the real binary, so it depends on the executable to have it built first.
-        .testTarget(name: "rnnguardTests", dependencies: ["rnnguard"]),
+        .testTarget(name: "rnnguardTests", dependencies: ["rnnguard", "GuardClient", "GuardProtocol"]),
     ]
 )

@@ -10,7 +10,7 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case badField = "bad_field"
     /// `v` is not a protocol version this server speaks (1).
     case unsupportedVersion = "unsupported_version"
-    /// `op` is not predict, certify, models or health.
+    /// `op` is not predict, certify, models, health or reload.
     case unknownOp = "unknown_op"
     /// `model` names no served model.
     case unknownModel = "unknown_model"
@@ -36,6 +36,11 @@ public enum ErrorCode: String, Sendable, CaseIterable, Codable {
     case deadline
     /// The server is stopping and takes no new requests.
     case shuttingDown = "shutting_down"
+    /// An admin op (`reload`) from a client that is not an admin: not a listed admin CURVE key, or,
+    /// without CURVE, not on the server's host.
+    case forbidden
+    /// `reload` did not load (the message says why); the previous policy and models keep serving.
+    case reloadFailed = "reload_failed"
     /// An unexpected failure inside the server (logged); the request may be retried.
     case `internal`
 }

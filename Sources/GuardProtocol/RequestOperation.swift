@@ -8,4 +8,6 @@ public enum RequestOperation: String, Sendable, Codable, CaseIterable {
     case models
     /// Liveness and load.
     case health
+    /// Admin: re-read the policy file and the models, as SIGHUP does (allowed for admin clients only).
+    case reload
 }

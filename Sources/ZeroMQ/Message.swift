@@ -29,6 +29,14 @@ final class Message {
         return true
     }
 
+    /// A metadata property of the received frame (`zmq_msg_gets`), e.g. "Peer-Address" (the sending
+    /// peer's IP address) or "User-Id" (what the ZAP handler named the peer: its CURVE public key);
+    /// nil when the connection has no such property.
+    func property(_ name: String) -> String? {
+        guard let value = zmq_msg_gets(pointer, name) else { return nil }
+        return String(cString: value)
+    }
+
     /// Whether more frames of the same multipart message follow.
     var hasMore: Bool { zmq_msg_more(pointer) != 0 }
 

@@ -97,14 +97,24 @@ public final class Socket: @unchecked Sendable {
     /// - Parameter dontWait: return at once when nothing is queued.
     /// - Returns: the frames, or nil when nothing arrived (`dontWait`, or `ZMQ_RCVTIMEO` expired).
     public func receive(dontWait: Bool = false) throws(ZeroMQError) -> [Data]? {
+        try receive(dontWait: dontWait, properties: [])?.frames
+    }
+
+    /// Receives one whole multipart message and the named metadata properties of its connection (see
+    /// `zmq_msg_gets`: "Peer-Address", "User-Id", ...); a property the connection lacks is left out.
+    public func receive(dontWait: Bool = false, properties names: [String]) throws(ZeroMQError) -> (frames: [Data], properties: [String: String])? {
         var frames: [Data] = []
+        var properties: [String: String] = [:]
         while true {
             let message = Message()
             // Frames of one message arrive together: only the first receive can find nothing.
             let flags: Int32 = frames.isEmpty && dontWait ? ZMQ_DONTWAIT : 0
             guard try message.receive(from: handle, flags: flags) else { return nil }
+            // Frames from the wire carry the connection's metadata; a ROUTER's routing-id frame, made
+            // locally, carries none, so look at every frame.
+            for name in names where properties[name] == nil { properties[name] = message.property(name) }
             frames.append(message.data)
-            if !message.hasMore { return frames }
+            if !message.hasMore { return (frames, properties) }
         }
     }
 

@@ -23,12 +23,33 @@ struct Bench: ParsableCommand {
     var requests: Int = 200
     @Option(name: .long, help: "With --server: the model to request (default: the first one served).")
     var model: String?
+    @Option(name: .long, help: "With --server: open-loop load at this many requests per second in all (certify, threshold mode), instead of the closed-loop phases.")
+    var rate: Double?
+    @Option(name: .long, help: "With --rate: seconds to send for.")
+    var duration: Double = 60
+    @Option(name: .long, help: "With --rate: share of malformed requests, 0 to 1; each must get its error code.")
+    var malformedShare: Double = 0
     @Flag(name: .long, help: "Compare the bound methods and the anytime ladder per model (first norm only).")
     var methods = false
     @Option(name: .long, help: "With --methods: the anytime ladder's budget in milliseconds.")
     var budgetMs: Double = 10
 
+    func validate() throws {
+        guard let rate else { return }
+        guard server != nil else { throw ValidationError("--rate needs --server") }
+        do {
+            try RateBenchmark.validate(rate: rate, seconds: duration, malformedShare: malformedShare, clients: clients)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     func run() throws {
+        if let server, let rate {
+            print(try RateBenchmark(endpoint: server, rate: rate, seconds: duration, malformedShare: malformedShare,
+                                    clients: clients, model: model).run())
+            return
+        }
         if let server {
             print(try runLoadBenchmark(endpoint: server, clients: clients, requests: requests, model: model))
             return

@@ -18,24 +18,7 @@ func runLoadBenchmark(endpoint: String, clients: Int, requests: Int, model: Stri
     guard clients > 0 && requests > 0 && steps > 0 else { throw BenchmarkError("--clients and --requests must be > 0") }
     let context = try Context()
     let probe = try GuardClient(endpoint: endpoint, curve: curve, timeoutMilliseconds: 5000, context: context)
-    let listing = try probe.models()
-    guard let served = listing.models, !served.isEmpty else {
-        throw BenchmarkError("\(endpoint) listed no models (\(listing.code?.rawValue ?? "no reply body"): \(listing.message ?? ""))")
-    }
-    guard let target = model.map({ name in served.first { $0.name == name } }) ?? served.first else {
-        throw BenchmarkError("\(endpoint) serves no model \"\(model ?? "")\" (it serves \(served.map(\.name).joined(separator: ", ")))")
-    }
-
-    var generator = SplitMix64(seed: 42)
-    let inputs: [GuardRequest] = (0..<64).map { _ in
-        var request = GuardRequest(id: .none, op: .predict, model: target.name)
-        if target.input == "features" {
-            request.sequence = (0..<steps).map { _ in (0..<target.inputSize).map { _ in Float(generator.unit()) } }
-        } else {
-            request.header.tokens = (0..<steps).map { _ in Int(generator.next() % UInt64(max(1, target.vocabularySize ?? 1))) }
-        }
-        return request
-    }
+    let (target, inputs) = try benchmarkInputs(probe: probe, endpoint: endpoint, model: model, steps: steps)
     // Warm up the connection, the server's workers and their caches.
     for request in inputs.prefix(4) { _ = try probe.call(request) }
 
@@ -68,6 +51,37 @@ struct BenchmarkError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+/// The served model to drive (`model`, or the first one `endpoint` lists) and 64 deterministic
+/// pseudo-random `predict` requests for it: `steps` frames of uniform [0, 1) features for a feature
+/// model, random token ids for a text model.
+func benchmarkInputs(probe: GuardClient, endpoint: String, model: String?, steps: Int) throws -> (Reply.ModelInfo, [GuardRequest]) {
+    let listing = try probe.models()
+    guard let served = listing.models, !served.isEmpty else {
+        throw BenchmarkError("\(endpoint) listed no models (\(listing.code?.rawValue ?? "no reply body"): \(listing.message ?? ""))")
+    }
+    guard let target = model.map({ name in served.first { $0.name == name } }) ?? served.first else {
+        throw BenchmarkError("\(endpoint) serves no model \"\(model ?? "")\" (it serves \(served.map(\.name).joined(separator: ", ")))")
+    }
+    var generator = SplitMix64(seed: 42)
+    let inputs: [GuardRequest] = (0..<64).map { _ in
+        var request = GuardRequest(id: .none, op: .predict, model: target.name)
+        if target.input == "features" {
+            request.sequence = (0..<steps).map { _ in (0..<target.inputSize).map { _ in Float(generator.unit()) } }
+        } else {
+            request.header.tokens = (0..<steps).map { _ in Int(generator.next() % UInt64(max(1, target.vocabularySize ?? 1))) }
+        }
+        return request
+    }
+    return (target, inputs)
+}
+
+/// The `p` quantile (0...1) of `values` by the nearest-rank method; 0 for none.
+func nearestRankPercentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+}
+
 /// One phase's measurements.
 private struct PhaseResult {
     var latencies: [Double] = []  // ms, successful replies only
@@ -78,11 +92,7 @@ private struct PhaseResult {
     var throughput: Double { seconds > 0 ? Double(latencies.count) / seconds : 0 }
     var mean: Double { latencies.isEmpty ? 0 : latencies.reduce(0, +) / Double(latencies.count) }
 
-    func percentile(_ p: Double) -> Double {
-        guard !latencies.isEmpty else { return 0 }
-        let sorted = latencies.sorted()
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-    }
+    func percentile(_ p: Double) -> Double { nearestRankPercentile(latencies, p) }
 
     mutating func merge(_ other: PhaseResult) {
         latencies += other.latencies
@@ -97,7 +107,7 @@ private func runPhase(endpoint: String, context: Context, curve: GuardClient.Cur
     let sockets = try (0..<clients).map { _ in
         try GuardClient(endpoint: endpoint, curve: curve, timeoutMilliseconds: 30_000, context: context)
     }
-    let results = ResultBox(count: clients)
+    let results = ResultBox(count: clients, initial: PhaseResult())
     let done = DispatchSemaphore(value: 0)
     let started = ContinuousClock.now
     for (index, client) in sockets.enumerated() {
@@ -134,16 +144,16 @@ private func runPhase(endpoint: String, context: Context, curve: GuardClient.Cur
 }
 
 /// Per-thread results, written once each and read after every thread has signalled.
-private final class ResultBox: @unchecked Sendable {
+final class ResultBox<Result>: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [PhaseResult]
-    init(count: Int) { results = Array(repeating: PhaseResult(), count: count) }
-    func set(_ index: Int, _ result: PhaseResult) { lock.withLock { results[index] = result } }
-    var all: [PhaseResult] { lock.withLock { results } }
+    private var results: [Result]
+    init(count: Int, initial: Result) { results = Array(repeating: initial, count: count) }
+    func set(_ index: Int, _ result: Result) { lock.withLock { results[index] = result } }
+    var all: [Result] { lock.withLock { results } }
 }
 
 /// A small deterministic generator, so runs are comparable.
-private struct SplitMix64 {
+struct SplitMix64 {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

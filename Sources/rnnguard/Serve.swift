@@ -40,7 +40,7 @@ struct Serve: ParsableCommand {
         let server: GuardServer
         do {
             let settings = try GuardConfig.load(from: config)
-            server = try GuardServer(config: settings)
+            server = try GuardServer(config: settings, policyFile: config)
         } catch {
             JSONOutput.error("\(error)")
             throw ExitCode(2)

@@ -116,6 +116,16 @@ import Testing
             try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [nope]}")
         }
         let config = try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\"]}")
-        #expect(config.curve?.allowedClients == [key])
+        #expect(config.curve?.allowedClients == [key] && config.curve?.adminClients == [])
+        // Admin keys (issue 10, the `reload` op): valid keys that the allow list also admits.
+        let other = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
+        #expect(throws: ConfigError("curve.admin_clients[0] must be a 40-character Z85 public key")) {
+            try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\"], admin_clients: [nope]}")
+        }
+        #expect(throws: ConfigError("curve.admin_clients[0] must also be listed in curve.allowed_clients")) {
+            try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\"], admin_clients: [\"\(other)\"]}")
+        }
+        let admins = try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\", \"\(other)\"], admin_clients: [\"\(other)\"]}")
+        #expect(admins.curve?.adminClients == [other])
     }
 }

@@ -14,14 +14,16 @@ import Testing
         return models
     }()
 
-    private func core(workers: Int = 1, queue: Int = 2) -> ServerCore {
-        ServerCore(workers: workers, queueCapacity: queue, limits: Fixtures.limits, models: Self.catalog, startedAt: start)
+    /// The fixtures' server listens on loopback only: without CURVE every peer may reload.
+    private func core(workers: Int = 1, queue: Int = 2, admin: AdminAccess = AdminAccess(config: Fixtures.config())) -> ServerCore {
+        ServerCore(workers: workers, queueCapacity: queue, limits: Fixtures.limits, models: Self.catalog, startedAt: start,
+                   admin: admin)
     }
 
     private func at(_ milliseconds: Int) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
 
-    private func message(_ fields: [String: Any], from peer: String = "p") -> InboundMessage {
-        InboundMessage(peer: Peer(envelope: [Data(peer.utf8)]), body: [Fixtures.header(fields)])
+    private func message(_ fields: [String: Any], from peer: String = "p", origin: Origin = Origin()) -> InboundMessage {
+        InboundMessage(peer: Peer(envelope: [Data(peer.utf8)]), body: [Fixtures.header(fields)], origin: origin)
     }
 
     private func predict(_ id: String, model: String = "news-lstm", deadline: Double? = nil, op: String = "predict") -> InboundMessage {
@@ -184,5 +186,65 @@ import Testing
     @Test func anIdleServerStopsAtOnce() {
         var core = core()
         #expect(stops(core.shutdown()) && core.state == .stopped)
+    }
+
+    /// The reloads asked for, by request id.
+    private func reloads(_ actions: [ServerAction]) -> [String] {
+        actions.compactMap { if case .reload(_, let id) = $0 { id.description } else { nil } }
+    }
+
+    private func reload(_ id: String, from origin: Origin) -> InboundMessage {
+        message(["v": 1, "id": id, "op": "reload"], from: "admin", origin: origin)
+    }
+
+    /// Issue 10: `reload` is an admin op. Without CURVE, a server listening beyond loopback takes it only
+    /// from a loopback peer; with CURVE, only from an admin key, wherever it connects from.
+    @Test func reloadIsForAdminsOnly() {
+        var open = Fixtures.config()
+        open.listen = ["tcp://0.0.0.0:5555"]
+        var plain = core(admin: AdminAccess(config: open))
+        #expect(replies(plain.received(reload("far", from: Origin(address: "10.1.2.3")), at: at(0))) == ["far:forbidden"])
+        #expect(replies(plain.received(reload("none", from: Origin()), at: at(0))) == ["none:forbidden"])
+        #expect(reloads(plain.received(reload("near", from: Origin(address: "127.0.0.1")), at: at(0))) == ["near"])
+        #expect(reloads(plain.received(reload("mapped", from: Origin(address: "::ffff:127.0.0.1")), at: at(0))) == ["mapped"])
+        #expect(reloads(plain.received(reload("v6", from: Origin(address: "::1")), at: at(0))) == ["v6"])
+
+        let admin = String(repeating: "a", count: 40), user = String(repeating: "u", count: 40)
+        var secured = Fixtures.config(curve: GuardConfig.CurveSettings(secretKey: String(repeating: "s", count: 40),
+                                                                       allowedClients: [admin, user], adminClients: [admin]))
+        secured.listen = ["tcp://127.0.0.1:5555"]
+        var curve = core(admin: AdminAccess(config: secured))
+        #expect(replies(curve.received(reload("user", from: Origin(address: "127.0.0.1", clientKey: user)), at: at(0))) == ["user:forbidden"])
+        #expect(reloads(curve.received(reload("admin", from: Origin(address: "10.1.2.3", clientKey: admin)), at: at(0))) == ["admin"])
+    }
+
+    @Test func localEndpointsAreRecognised() {
+        for endpoint in ["tcp://127.0.0.1:5555", "tcp://localhost:1", "tcp://[::1]:5555", "ipc:///tmp/guard", "inproc://guard"] {
+            #expect(AdminAccess.isLocalEndpoint(endpoint), "\(endpoint)")
+        }
+        for endpoint in ["tcp://0.0.0.0:5555", "tcp://*:5555", "tcp://10.0.0.1:5555", "tcp://eth0:5555", "tcp://[::]:5555"] {
+            #expect(!AdminAccess.isLocalEndpoint(endpoint), "\(endpoint)")
+        }
+        #expect(!AdminAccess.isLoopback("127.0.0.300") && !AdminAccess.isLoopback("1270.0.0.1") && AdminAccess.isLoopback("127.9.8.7"))
+    }
+
+    /// A reload's reply lists the models served once it is done (or says why it failed), and a draining
+    /// server waits for it like for any accepted request.
+    @Test func aReloadIsAnsweredWhenItFinishesAndHoldsTheStop() {
+        var core = core()
+        #expect(reloads(core.received(reload("r1", from: Origin(address: "127.0.0.1")), at: at(0))) == ["r1"])
+        #expect(reloads(core.received(reload("r2", from: Origin(address: "127.0.0.1")), at: at(0))) == ["r2"])
+        #expect(core.shutdown().isEmpty && core.state == .draining)
+        let peer = Peer(envelope: [Data("admin".utf8)])
+        let failed = core.reloadFinished(peer, id: .string("r1"), failure: "models[0].path: cannot read x", at: at(1))
+        #expect(replies(failed) == ["r1:reload_failed"] && !stops(failed))
+        var served = Self.catalog
+        served.removeLast()
+        core.replaceModels(served)
+        let done = core.reloadFinished(peer, id: .string("r2"), failure: nil, at: at(2))
+        #expect(replies(done) == ["r2:ok"] && stops(done))
+        if case .reply(_, let outcome)? = done.first {
+            #expect(outcome.reply.op == .reload && outcome.reply.models?.map(\.name) == ["digits-lstm"])
+        }
     }
 }

@@ -13,13 +13,15 @@ import Testing
     let clock = ManualClock()
 
     private func loop(workers: Int = 1, queue: Int = 4, models: [ServedModel] = Fixtures.models,
-                      recorder: (any ServerRecorder)? = nil) -> ServerLoop {
+                      recorder: (any ServerRecorder)? = nil, runner: (any JobRunner)? = nil,
+                      reloader: ServerLoop.Reloader? = nil) -> ServerLoop {
         var logger = Logger(label: "rnnguard.test")
         logger.logLevel = .critical
         let core = ServerCore(workers: workers, queueCapacity: queue, limits: Fixtures.limits, models: models.map(\.info),
-                              startedAt: clock.now())
-        return ServerLoop(core: core, transport: transport, handler: RequestHandler(models: models, limits: Fixtures.limits, clock: clock),
-                          recorder: recorder ?? self.recorder, clock: clock, logger: logger)
+                              startedAt: clock.now(), admin: AdminAccess(config: Fixtures.config()))
+        return ServerLoop(core: core, transport: transport,
+                          handler: runner ?? RequestHandler(models: models, limits: Fixtures.limits, clock: clock),
+                          recorder: recorder ?? self.recorder, clock: clock, logger: logger, reloader: reloader)
     }
 
     /// Turns `loop` until `count` replies have been sent (workers run on their own threads).
@@ -209,6 +211,80 @@ import Testing
             #expect(reply.message?.isEmpty == false)
             if code != "bad_json" { #expect(reply.id == .string("bad"), "\(name): id not echoed") }
             #expect(replies.contains { $0.id == .string("good-\(index)") && $0.isOK }, "\(name): the next request was not served")
+        }
+    }
+
+    /// Issue 10: a job that fails in a way the handler does not expect (here: a runner that throws) is
+    /// answered `internal`, and the same single worker goes on serving.
+    @Test func aRunnerThatThrowsCostsOneRequestNotTheWorker() {
+        let handler = RequestHandler(models: Fixtures.models, limits: Fixtures.limits, clock: clock)
+        let loop = loop(workers: 1, runner: ThrowingRunner(handler: handler))
+        defer { finish(loop) }
+        for id in ["boom-1", "p1", "boom-2", "p2"] { transport.deliver(predict(id), from: "client") }
+        turn(loop, untilReplies: 4)
+        #expect(code("boom-1") == "internal" && code("boom-2") == "internal")
+        #expect(transport.repliesByID[.string("boom-1")]?.message == "the request failed unexpectedly: unexpected failure in the test runner")
+        #expect(code("p1") == "ok" && code("p2") == "ok")
+        #expect(recorder.busySeconds.count == 4 && loop.core.busyWorkers == 0)
+    }
+
+    /// Issue 10: a `reload` request runs the reloader off the I/O thread; a job running meanwhile finishes,
+    /// the reply lists the new set, and a failed reload is answered `reload_failed` with the old set kept.
+    @Test func aReloadRequestSwapsTheSetAndInFlightJobsFinish() {
+        let holder = LoopHolder()
+        let onlyDigits = [Fixtures.models[0]]
+        let loop = loop(workers: 1, reloader: { [clock] in
+            guard let loop = holder.loop, holder.nextReloadSucceeds() else { return "models[0].path: cannot read it" }
+            loop.requestReload(RequestHandler(models: onlyDigits, limits: Fixtures.limits, clock: clock))
+            return nil
+        })
+        holder.loop = loop
+        defer { finish(loop) }
+        transport.deliver(predict("running", op: "certify"), from: "client")
+        transport.deliver([Fixtures.header(["v": 1, "id": "r1", "op": "reload"])], from: "admin")
+        turn(loop, untilReplies: 2)
+        #expect(code("running") == "ok" && code("r1") == "ok")
+        #expect(transport.repliesByID[.string("r1")]?.models?.map(\.name) == ["digits-lstm"])
+        transport.deliver([Fixtures.header(["v": 1, "id": "gone", "op": "predict", "model": "news-lstm", "tokens": [1]])], from: "client")
+        transport.deliver([Fixtures.header(["v": 1, "id": "r2", "op": "reload"])], from: "admin")
+        turn(loop, untilReplies: 4)
+        #expect(code("gone") == "unknown_model")
+        #expect(code("r2") == "reload_failed")
+        #expect(transport.repliesByID[.string("r2")]?.message == "the previous policy and models keep serving: models[0].path: cannot read it")
+        #expect(loop.core.reloadsInFlight == 0)
+    }
+}
+
+/// Runs the real handler, except that requests whose id starts with "boom" throw an error it never would.
+private struct ThrowingRunner: JobRunner {
+    struct Unexpected: Error, CustomStringConvertible {
+        var description: String { "unexpected failure in the test runner" }
+    }
+
+    let handler: RequestHandler
+
+    func handle(_ request: Request, receivedAt: ContinuousClock.Instant) throws -> RequestOutcome {
+        if case .string(let id) = request.id, id.hasPrefix("boom") { throw Unexpected() }
+        return handler.handle(request, receivedAt: receivedAt)
+    }
+}
+
+/// The loop a reloader talks back to (it exists only after the reloader is made), and whether the next
+/// reload succeeds: the first does, later ones fail.
+private final class LoopHolder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: ServerLoop?
+    private var reloads = 0
+
+    var loop: ServerLoop? {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+
+    func nextReloadSucceeds() -> Bool {
+        lock.withLock {
+            reloads += 1
+            return reloads == 1
         }
     }
 }

@@ -196,4 +196,44 @@ final class Failures: @unchecked Sendable {
         #expect(exposition.contains(#"rnnguard_reloads_total{result="ok"} 1"#))
         #expect(exposition.contains(#"rnnguard_reloads_total{result="failed"} 2"#))
     }
+
+    /// The `reload` admin op (issue 10) takes the SIGHUP path: from a client on the server's host it swaps
+    /// a valid set in (the reply lists it) while certifications in flight are answered, and answers a
+    /// broken model file or policy `reload_failed`, counted, with the old set still serving.
+    @Test func aReloadRequestSwapsOrSaysWhyNotAndInFlightRequestsAreAnswered() throws {
+        let file = Fixtures.temporaryPath("reload-op.yaml")
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try policy(threshold: "0.05").write(toFile: file, atomically: true, encoding: .utf8)
+        let server = try GuardServer(config: GuardConfig.load(from: file), policyFile: file)
+        try server.start()
+        defer {
+            server.stop()
+            server.wait()
+        }
+        let context = try Context()
+        let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000, context: context)
+        let admin = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 20_000, context: context)
+        func reload(_ id: String) throws -> Reply { try admin.call(GuardRequest(id: .string(id), op: .reload)) }
+
+        for n in 0..<4 {
+            try client.send(GuardRequest(id: .string("busy-\(n)"), op: .certify, model: "digits-lstm", sequence: Fixtures.digitsInputs[n]))
+        }
+        try policy(threshold: "0.07").write(toFile: file, atomically: true, encoding: .utf8)
+        let swapped = try reload("good")
+        #expect(swapped.isOK && swapped.op == .reload && swapped.models?.first?.policy.acceptAtOrAbove == 0.07)
+        let inFlight = try (0..<4).map { _ in try client.receive() }
+        #expect(Set(inFlight.map(\.id.description)) == ["busy-0", "busy-1", "busy-2", "busy-3"] && inFlight.allSatisfy(\.isOK))
+
+        try policy(threshold: "0.09", path: "examples/models/no-such-model").write(toFile: file, atomically: true, encoding: .utf8)
+        let badModel = try reload("bad-model")
+        #expect(badModel.code == .reloadFailed && badModel.message?.contains("no-such-model") == true)
+        try "models: [".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try reload("bad-policy").code == .reloadFailed)
+        #expect(try client.models().models?.first?.policy.acceptAtOrAbove == 0.07)
+        #expect(try client.predict(model: "digits-lstm", sequence: Fixtures.digitsInputs[0]).isOK)
+        let exposition = server.metrics.exposition()
+        #expect(exposition.contains(#"rnnguard_reloads_total{result="ok"} 1"#))
+        #expect(exposition.contains(#"rnnguard_reloads_total{result="failed"} 2"#))
+        #expect(exposition.contains(#"rnnguard_requests_total{model="none",op="reload",decision="none",code="reload_failed"} 2"#))
+    }
 }

@@ -36,6 +36,21 @@ import Testing
         #expect(reply == [Data(), Data("reply".utf8)])
     }
 
+    /// The admin check reads these (issue 10): a ROUTER's own routing-id frame has no metadata, the
+    /// frames from the wire have the connection's.
+    @Test func aMessageCarriesItsConnectionsPeerAddress() throws {
+        let (router, endpoint) = try boundRouter()
+        try router.set(.receiveTimeout(milliseconds: 2000))
+        let dealer = try Socket(context: context, type: .dealer)
+        try dealer.connect(endpoint)
+        try dealer.send([Data(), Data("header".utf8)])
+        let received = try #require(try router.receive(properties: ["Peer-Address", "User-Id", "No-Such-Property"]))
+        #expect(received.frames.count == 3)
+        #expect(received.properties["Peer-Address"] == "127.0.0.1")
+        #expect(received.properties["User-Id"] == nil)  // no ZAP handler named it
+        #expect(received.properties["No-Such-Property"] == nil)
+    }
+
     @Test func reqSocketAddsTheDelimiterFrame() throws {
         let (router, endpoint) = try boundRouter()
         try router.set(.receiveTimeout(milliseconds: 2000))

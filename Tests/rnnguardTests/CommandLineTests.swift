@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import Foundation
+import GuardClient
+import GuardProtocol
 import Testing
 
 /// The real `rnnguard` binary, built beside the test bundle by `swift build --build-tests`.
@@ -231,6 +233,73 @@ struct CommandLineTests {
 
         process.terminate()
         process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    /// Issue 10: SIGTERM with 16 full radius searches accepted and one worker: every one of them is
+    /// answered ok before serve exits 0 (the in-process drain is tested in GuardServiceTests; this is the
+    /// signal path of the real binary).
+    @Test func sigtermUnderLoadAnswersEveryAcceptedRequest() throws {
+        let port = try freePort()
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-sigterm-\(UUID().uuidString).yaml")
+        try """
+            listen: tcp://127.0.0.1:\(port)
+            workers: 1
+            models:
+              - {name: digits-lstm, path: examples/models/digits-lstm, certify: {mode: radius},
+                 decide: {accept_at_or_above: 0.1, refuse_below: 0.01}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["serve", "--config", config.path, "--log-level", "error"]
+        process.currentDirectoryURL = repositoryRoot
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+
+        let endpoint = "tcp://127.0.0.1:\(port)"
+        var ready = false
+        for _ in 0..<100 where !ready {
+            // A fresh client per try: a timed-out request's late reply must not be read as the next one's.
+            ready = (try? GuardClient(endpoint: endpoint, timeoutMilliseconds: 200).health().isOK) == true
+        }
+        try #require(ready, "serve did not answer health")
+
+        let sequence = (0..<8).map { row in (0..<8).map { column in Float((row * 8 + column) % 16) / 16 } }
+        let clients = try (0..<4).map { _ in try GuardClient(endpoint: endpoint, timeoutMilliseconds: 60_000) }
+        var sent: Set<String> = []
+        for (index, client) in clients.enumerated() {
+            for n in 0..<4 {
+                try client.send(GuardRequest(id: .string("s\(index)-\(n)"), op: .certify, model: "digits-lstm", sequence: sequence))
+                sent.insert("s\(index)-\(n)")
+            }
+            // Answered by the I/O thread at once, and read after this client's certifications: its reply
+            // proves the server has accepted them.
+            try client.send(GuardRequest(id: .string("h\(index)"), op: .health))
+        }
+        var answered: [String: String] = [:]
+        for (index, client) in clients.enumerated() {
+            while true {
+                let reply = try client.receive()
+                if reply.id == .string("h\(index)") { break }
+                answered[reply.id.description] = reply.code?.rawValue ?? "ok"
+            }
+        }
+        let answeredBeforeSignal = answered.count
+        process.terminate()  // SIGTERM
+        for (index, client) in clients.enumerated() {
+            let mine = (0..<4).map { "s\(index)-\($0)" }
+            // A lost reply ends this loop by the client's timeout, and the checks below fail.
+            while !mine.allSatisfy({ answered[$0] != nil }), let reply = try? client.receive() {
+                answered[reply.id.description] = reply.code?.rawValue ?? "ok"
+            }
+        }
+        process.waitUntilExit()
+        #expect(answeredBeforeSignal < sent.count, "the searches finished before the signal: nothing was in flight")
+        #expect(Set(answered.keys) == sent)
+        #expect(answered.values.allSatisfy { $0 == "ok" }, "\(answered.filter { $0.value != "ok" })")
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 }

@@ -91,7 +91,7 @@ extension GuardConfig {
     }
 
     private static func curve(_ node: ConfigNode) throws(ConfigError) -> CurveSettings {
-        let keys = try node.mapping(allowed: ["secret_key", "secret_key_file", "allowed_clients"])
+        let keys = try node.mapping(allowed: ["secret_key", "secret_key_file", "allowed_clients", "admin_clients"])
         let secretKey: String
         switch (keys["secret_key"], keys["secret_key_file"]) {
         case (let inline?, nil):
@@ -119,7 +119,17 @@ extension GuardConfig {
             clients.insert(key)
         }
         guard !clients.isEmpty else { throw ConfigError("\(clientsNode.path) must list at least one client key") }
-        return CurveSettings(secretKey: secretKey, allowedClients: clients)
+        var admins: Set<String> = []
+        if let adminsNode = keys["admin_clients"], !adminsNode.isNull {
+            for item in try adminsNode.list() {
+                let key = try item.string()
+                guard CurveKeyPair.isValidKey(key) else { throw ConfigError("\(item.path) must be a 40-character Z85 public key") }
+                // An admin must get through the ZAP allow list first; say so rather than serve it nothing.
+                guard clients.contains(key) else { throw ConfigError("\(item.path) must also be listed in \(clientsNode.path)") }
+                admins.insert(key)
+            }
+        }
+        return CurveSettings(secretKey: secretKey, allowedClients: clients, adminClients: admins)
     }
 
     private static func model(_ node: ConfigNode) throws(ConfigError) -> ModelPolicy {

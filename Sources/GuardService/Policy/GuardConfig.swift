@@ -90,10 +90,13 @@ public struct GuardConfig: Sendable {
         public var secretKey: String
         /// Z85 public keys; a client with any other key is not served.
         public var allowedClients: Set<String>
+        /// Z85 public keys, each also in `allowedClients`, of the clients that may send admin ops (`reload`).
+        public var adminClients: Set<String>
 
-        public init(secretKey: String, allowedClients: Set<String>) {
+        public init(secretKey: String, allowedClients: Set<String>, adminClients: Set<String> = []) {
             self.secretKey = secretKey
             self.allowedClients = allowedClients
+            self.adminClients = adminClients
         }
     }
 

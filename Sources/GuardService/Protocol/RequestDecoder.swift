@@ -48,10 +48,10 @@ public struct RequestDecoder: Sendable {
             throw fields.error(.unsupportedVersion, "protocol version \(version) is not supported; this server speaks v1")
         }
         guard let opName = try fields.string("op") else {
-            throw fields.error(.missingField, "the header needs \"op\": predict, certify, models or health")
+            throw fields.error(.missingField, "the header needs \"op\": predict, certify, models, health or reload")
         }
         guard let op = RequestOperation(rawValue: opName) else {
-            throw fields.error(.unknownOp, "unknown op \"\(opName)\"; expected predict, certify, models or health")
+            throw fields.error(.unknownOp, "unknown op \"\(opName)\"; expected predict, certify, models, health or reload")
         }
         if let unknown = header.keys.sorted().first(where: { !Self.headerKeys.contains($0) }) {
             throw fields.error(.badField, "unknown header field \"\(unknown)\"")

@@ -15,21 +15,27 @@ import ZeroMQ
 /// then close; ``wait()`` blocks until that is done.
 public final class GuardServer: @unchecked Sendable {
     public let config: GuardConfig
+    /// The policy file `config` came from: what the `reload` admin op re-reads (nil: no `reload`).
+    public let policyFile: String?
     public let metrics: GuardMetrics
     private let handler: RequestHandler
     private let logger: Logger
     private let audit: AuditLog?
     private let clock = SystemClock()
     private let startedAt: ContinuousClock.Instant
+    /// Held for the whole of a reload, so a SIGHUP and a `reload` request never load at the same time.
+    private let reloading = NSLock()
 
     private let finished = DispatchSemaphore(value: 0)
     private let state = Mutex<(started: Bool, stopRequested: Bool, loop: ServerLoop?, endpoints: [String], metricsPort: UInt16?)>(
         (false, false, nil, [], nil))
 
     /// Loads every model of `config` and opens the audit log; nothing listens until ``start()``.
-    public convenience init(config: GuardConfig, logger: Logger = Logger(label: "rnnguard.server"),
+    ///
+    /// - Parameter policyFile: the file `config` was read from, for the `reload` admin op.
+    public convenience init(config: GuardConfig, policyFile: String? = nil, logger: Logger = Logger(label: "rnnguard.server"),
                             metrics: GuardMetrics = GuardMetrics()) throws(ServerError) {
-        try self.init(config: config, models: Self.loadModels(config), logger: logger, metrics: metrics)
+        try self.init(config: config, models: Self.loadModels(config), policyFile: policyFile, logger: logger, metrics: metrics)
     }
 
     /// Every model `config` names, or the first one's error.
@@ -46,9 +52,10 @@ public final class GuardServer: @unchecked Sendable {
     }
 
     /// A server for already loaded models (their policies are the ones served).
-    public init(config: GuardConfig, models: [ServedModel], logger: Logger = Logger(label: "rnnguard.server"),
-                metrics: GuardMetrics = GuardMetrics()) throws(ServerError) {
+    public init(config: GuardConfig, models: [ServedModel], policyFile: String? = nil,
+                logger: Logger = Logger(label: "rnnguard.server"), metrics: GuardMetrics = GuardMetrics()) throws(ServerError) {
         self.config = config
+        self.policyFile = policyFile
         self.metrics = metrics
         self.logger = logger
         self.handler = RequestHandler(models: models, limits: config.limits, clock: clock)
@@ -87,10 +94,22 @@ public final class GuardServer: @unchecked Sendable {
             // Last: once the workers run, nothing below can fail.
             let catalog = handler.models.map(\.info)
             let core = ServerCore(workers: config.workers, queueCapacity: config.limits.queueDepth, limits: config.limits,
-                                  models: catalog, startedAt: startedAt)
+                                  models: catalog, startedAt: startedAt, admin: AdminAccess(config: config))
             let recorder = ObservabilityRecorder(metrics: metrics, audit: audit, logger: logger, models: catalog)
+            // A `reload` request takes the SIGHUP path. Weak: the loop must not keep a stopped server alive.
+            let reloader: ServerLoop.Reloader? = policyFile.map { path in
+                { @Sendable [weak self] () -> String? in
+                    guard let self else { return "the server has stopped" }
+                    do throws(ServerError) {
+                        try self.reload(from: path)
+                        return nil
+                    } catch {
+                        return error.message
+                    }
+                }
+            }
             let loop = ServerLoop(core: core, transport: transport, handler: handler, recorder: recorder, clock: clock,
-                                  logger: logger)
+                                  logger: logger, reloader: reloader)
             let stopAtOnce = state.withLock { state in
                 state.loop = loop
                 state.endpoints = transport.endpoints
@@ -128,6 +147,8 @@ public final class GuardServer: @unchecked Sendable {
     /// Only `models` take effect: endpoints, workers, limits, metrics and CURVE need a restart (a change
     /// there is logged as ignored).
     public func reload(from path: String) throws(ServerError) {
+        reloading.lock()
+        defer { reloading.unlock() }
         let running = state.withLock { $0.loop }
         do throws(ServerError) {
             let settings: GuardConfig

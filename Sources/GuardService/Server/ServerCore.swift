@@ -12,8 +12,11 @@ import GuardProtocol
 ///   before waiting certifications, and certifications of different models take turns (`FairQueue`).
 /// - A request never runs after its deadline: one that expires while waiting is answered `deadline`
 ///   (at the next tick or when a worker frees up, whichever comes first).
-/// - After ``shutdown()`` new requests get `shutting_down`; waiting and running ones are still run and
-///   answered, and once none is left the core says ``ServerAction/stop``.
+/// - `reload` (an admin op) is answered `forbidden` unless ``AdminAccess`` allows its sender; else the core
+///   asks for the reload (``ServerAction/reload(_:_:)``) and answers when told it finished
+///   (``reloadFinished(_:id:failure:at:)``), listing the models then served.
+/// - After ``shutdown()`` new requests get `shutting_down`; waiting and running ones (and reloads) are still
+///   run and answered, and once none is left the core says ``ServerAction/stop``.
 struct ServerCore: Sendable {
     enum State: Sendable, Equatable {
         case serving
@@ -28,6 +31,9 @@ struct ServerCore: Sendable {
     private(set) var state = State.serving
     /// Workers running a job now.
     private(set) var busyWorkers = 0
+    /// Admitted `reload` requests not yet answered.
+    private(set) var reloadsInFlight = 0
+    private let admin: AdminAccess
     private var waiting = FairQueue()
     private let decoder: RequestDecoder
     private var models: [Reply.ModelInfo]
@@ -38,9 +44,11 @@ struct ServerCore: Sendable {
     /// - Parameters:
     ///   - models: the served models as op `models` lists them (their policies give the deadlines).
     ///   - startedAt: for the uptime in `health`.
+    ///   - admin: who may send `reload`.
     init(workers: Int, queueCapacity: Int, limits: GuardConfig.Limits, models: [Reply.ModelInfo],
-         startedAt: ContinuousClock.Instant) {
+         startedAt: ContinuousClock.Instant, admin: AdminAccess) {
         self.workers = workers
+        self.admin = admin
         self.queueCapacity = queueCapacity
         self.decoder = RequestDecoder(limits: limits)
         self.models = models
@@ -85,6 +93,14 @@ struct ServerCore: Sendable {
             var reply = Reply(id: request.id, status: .ok, op: .models)
             reply.models = models
             return [.reply(peer, RequestOutcome(reply: reply, op: .models))]
+        case .reload:
+            guard admin.allows(message.origin) else {
+                let error = RequestError(id: request.id, code: .forbidden,
+                                         "reload is an admin op: allowed for curve.admin_clients keys, or without CURVE for clients on the server's host")
+                return [.reply(peer, RequestOutcome(error: error, op: .reload))]
+            }
+            reloadsInFlight += 1
+            return [.reload(peer, request.id)]
         case .predict, .certify:
             let policyDeadline = request.model.flatMap { policyDeadlines[$0] }
             let job = Job(peer: peer, request: request, receivedAt: now,
@@ -106,9 +122,29 @@ struct ServerCore: Sendable {
         busyWorkers -= 1
         var actions = [ServerAction.reply(peer, outcome)] + expire(at: now)
         if let next = waiting.popFirst() { actions.append(start(next, at: now)) }
-        if state == .draining && busyWorkers == 0 && waiting.isEmpty { actions.append(stop()) }
+        if state == .draining && nothingInFlight { actions.append(stop()) }
         return actions
     }
+
+    /// The reload asked for by `peer`'s request `id` finished: `failure` is nil when the new set was
+    /// swapped in (before this call, so the reply lists it), else why it was refused.
+    mutating func reloadFinished(_ peer: Peer, id: RequestID, failure: String?, at now: ContinuousClock.Instant) -> [ServerAction] {
+        reloadsInFlight -= 1
+        var actions: [ServerAction]
+        if let failure {
+            let error = RequestError(id: id, code: .reloadFailed, "the previous policy and models keep serving: \(failure)")
+            actions = [.reply(peer, RequestOutcome(error: error, op: .reload))]
+        } else {
+            var reply = Reply(id: id, status: .ok, op: .reload)
+            reply.models = models
+            actions = [.reply(peer, RequestOutcome(reply: reply, op: .reload))]
+        }
+        if state == .draining && nothingInFlight { actions.append(stop()) }
+        return actions
+    }
+
+    /// No job running or waiting and no reload pending: a draining server may stop.
+    private var nothingInFlight: Bool { busyWorkers == 0 && waiting.isEmpty && reloadsInFlight == 0 }
 
     /// Time passed: answers the waiting requests whose deadline has come.
     mutating func tick(at now: ContinuousClock.Instant) -> [ServerAction] {
@@ -119,8 +155,7 @@ struct ServerCore: Sendable {
     mutating func shutdown() -> [ServerAction] {
         guard state == .serving else { return [] }
         state = .draining
-        // An idle worker means an empty queue: nothing is in flight.
-        return busyWorkers == 0 ? [stop()] : []
+        return nothingInFlight ? [stop()] : []
     }
 
     private mutating func stop() -> ServerAction {

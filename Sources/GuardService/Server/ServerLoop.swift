@@ -1,15 +1,21 @@
+import Dispatch
+import GuardProtocol
 import Logging
 import Synchronization
 
 /// Connects a ``ServerCore`` to the world: reads requests from a transport, collects finished jobs from
 /// the workers, feeds each to the core with the time from the clock, and carries out the core's actions
-/// (send and record a reply, hand a job to a worker, stop).
+/// (send and record a reply, hand a job to a worker, run a reload, stop).
 ///
 /// ``turn(timeout:)`` runs on one thread only (the transport is not thread-safe); ``requestStop()`` and
 /// ``requestsReceived`` may be used from any thread.
 final class ServerLoop: @unchecked Sendable {
     /// Messages read per turn at most, so finished jobs keep being answered under a flood of requests.
     static let batchLimit = 256
+
+    /// Runs one reload of the policy and models (``GuardServer/reload(from:)``, the SIGHUP path, which
+    /// hands a valid set to ``requestReload(_:)``) and returns why it failed, or nil.
+    typealias Reloader = @Sendable () -> String?
 
     private(set) var core: ServerCore
     private let transport: any ServerTransport
@@ -21,13 +27,21 @@ final class ServerLoop: @unchecked Sendable {
     /// A reload waiting for the I/O thread (the core belongs to it).
     private let pendingReload = Mutex<RequestHandler?>(nil)
     private let received = Atomic<Int>(0)
+    private let reloader: Reloader?
+    /// Reloads run here, off the I/O thread (loading models takes a while), one at a time.
+    private let reloads = DispatchQueue(label: "rnnguard.reload")
+    /// Reloads asked for by `reload` requests that have finished, waiting for the I/O thread to answer.
+    private let finishedReloads = Mutex<[(peer: Peer, id: RequestID, failure: String?)]>([])
     /// Set by the core's `stop` action.
     private var stopped = false
 
     /// Starts `core.workers` worker threads running `handler`.
-    init(core: ServerCore, transport: any ServerTransport, handler: RequestHandler, recorder: any ServerRecorder,
-         clock: any ServerClock, logger: Logger) {
+    ///
+    /// - Parameter reloader: what a `reload` request runs; nil: such requests are answered `reload_failed`.
+    init(core: ServerCore, transport: any ServerTransport, handler: any JobRunner, recorder: any ServerRecorder,
+         clock: any ServerClock, logger: Logger, reloader: Reloader? = nil) {
         self.core = core
+        self.reloader = reloader
         self.transport = transport
         self.recorder = recorder
         self.clock = clock
@@ -98,6 +112,10 @@ final class ServerLoop: @unchecked Sendable {
             recorder.workerBusy(seconds: completion.busySeconds)
             perform(core.finished(completion.peer, completion.outcome, at: clock.now()))
         }
+        // After applyPendingReload: a successful reload's set is in place before its reply lists it.
+        for reload in finishedReloads.withLock({ finished in defer { finished = [] }; return finished }) {
+            perform(core.reloadFinished(reload.peer, id: reload.id, failure: reload.failure, at: clock.now()))
+        }
         handle(messages)
         perform(core.tick(at: clock.now()))
         recordLoad()
@@ -128,6 +146,12 @@ final class ServerLoop: @unchecked Sendable {
                 recorder.replied(outcome)
             case .run(let job):
                 workers.run(job)
+            case .reload(let peer, let id):
+                reloads.async { [self] in
+                    let failure: String? = if let reloader { reloader() } else { "this server was not started from a policy file" }
+                    finishedReloads.withLock { $0.append((peer, id, failure)) }
+                    transport.wake()
+                }
             case .stop:
                 stopped = true
             }

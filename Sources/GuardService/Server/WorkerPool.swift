@@ -1,6 +1,15 @@
 import Foundation
 import Synchronization
 
+/// What a worker runs a job with: the ``RequestHandler`` in a server. A worker answers anything a runner
+/// throws with `internal` and goes on to its next job, so one unexpected failure costs one request, not
+/// a worker (tests inject a runner that throws).
+protocol JobRunner: Sendable {
+    func handle(_ request: Request, receivedAt: ContinuousClock.Instant) throws -> RequestOutcome
+}
+
+extension RequestHandler: JobRunner {}
+
 /// Worker threads that run jobs through the ``RequestHandler``. Workers never touch the transport: each
 /// finished job is kept here until the loop collects it with ``takeCompleted()``, and `onCompletion`
 /// (the transport's wake-up) tells the loop to look.
@@ -11,10 +20,10 @@ final class WorkerPool: Sendable {
     private let exited = DispatchSemaphore(value: 0)
     /// The models and policies jobs run against; a reload replaces it between jobs, so a running job
     /// finishes with the set it started with.
-    private let handler: Mutex<RequestHandler>
+    private let handler: Mutex<any JobRunner>
 
     /// Starts `count` worker threads.
-    init(count: Int, handler: RequestHandler, clock: any ServerClock, onCompletion: @escaping @Sendable () -> Void) {
+    init(count: Int, handler: any JobRunner, clock: any ServerClock, onCompletion: @escaping @Sendable () -> Void) {
         self.count = count
         self.handler = Mutex(handler)
         for index in 0..<count {
@@ -22,7 +31,13 @@ final class WorkerPool: Sendable {
                 defer { exited.signal() }
                 while let job = queue.take() {
                     let started = clock.now()
-                    let outcome = self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
+                    let outcome: RequestOutcome
+                    do {
+                        outcome = try self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
+                    } catch {
+                        let failure = RequestError(id: job.request.id, code: .internal, "the request failed unexpectedly: \(error)")
+                        outcome = RequestOutcome(error: failure, op: job.request.op, model: job.request.model)
+                    }
                     let completion = JobCompletion(peer: job.peer, outcome: outcome,
                                                    busySeconds: RequestHandler.seconds(clock.now() - started))
                     completed.withLock { $0.append(completion) }
@@ -35,7 +50,7 @@ final class WorkerPool: Sendable {
     }
 
     /// Jobs started from now on run against `handler` (hot reload).
-    func replaceHandler(_ handler: RequestHandler) {
+    func replaceHandler(_ handler: any JobRunner) {
         self.handler.withLock { $0 = handler }
     }
 

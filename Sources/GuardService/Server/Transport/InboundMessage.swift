@@ -4,4 +4,6 @@ import Foundation
 struct InboundMessage: Sendable {
     let peer: Peer
     let body: [Data]
+    /// Where it came from: only the admin op reads it.
+    var origin = Origin()
 }

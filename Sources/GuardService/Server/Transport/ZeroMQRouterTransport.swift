@@ -60,14 +60,24 @@ final class ZeroMQRouterTransport: ServerTransport, @unchecked Sendable {
             while try wakeups.receive(dontWait: true) != nil {}
         }
         var messages: [InboundMessage] = []
-        while messages.count < limit, let frames = try router.receive(dontWait: true) {
+        while messages.count < limit,
+              let received = try router.receive(dontWait: true, properties: [Self.peerAddress, Self.userID]) {
+            let frames = received.frames, properties = received.properties
             // [routing id, empty delimiter (REQ, or a DEALER that adds it), body...]
             let delimited = frames.count >= 2 && frames[1].isEmpty
             let envelope = Array(frames.prefix(delimited ? 2 : 1))
-            messages.append(InboundMessage(peer: Peer(envelope: envelope), body: Array(frames.dropFirst(envelope.count))))
+            // The ZAP handler (CurveAuthenticator) names an admitted client by its public key; without
+            // CURVE there is no User-Id (an empty one is treated alike).
+            let origin = Origin(address: properties[Self.peerAddress],
+                                clientKey: properties[Self.userID].flatMap { $0.isEmpty ? nil : $0 })
+            messages.append(InboundMessage(peer: Peer(envelope: envelope), body: Array(frames.dropFirst(envelope.count)),
+                                           origin: origin))
         }
         return messages
     }
+
+    /// Message properties libzmq sets per connection (`zmq_msg_gets`).
+    private static let peerAddress = "Peer-Address", userID = "User-Id"
 
     func send(_ reply: Data, to peer: Peer) {
         do {
