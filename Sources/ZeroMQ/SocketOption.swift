@@ -15,6 +15,8 @@ public enum SocketOption: Sendable {
     case sendHighWaterMark(Int32)
     /// Queue limit of incoming messages (0: unlimited).
     case receiveHighWaterMark(Int32)
+    /// The kernel's receive buffer of the socket's connections (`SO_RCVBUF`), in bytes; 0: the OS default.
+    case receiveBufferSize(Int32)
     /// Largest inbound message in bytes; a peer that sends a bigger one is disconnected (-1: no limit).
     case maxMessageSize(Int64)
     /// ROUTER: fail with `EHOSTUNREACH` instead of silently dropping a message to an unknown peer.
@@ -52,6 +54,7 @@ public enum SocketOption: Sendable {
         case .sendTimeout(let ms): return Self.setInt32(socket, ZMQ_SNDTIMEO, ms)
         case .sendHighWaterMark(let n): return Self.setInt32(socket, ZMQ_SNDHWM, n)
         case .receiveHighWaterMark(let n): return Self.setInt32(socket, ZMQ_RCVHWM, n)
+        case .receiveBufferSize(let bytes): return Self.setInt32(socket, ZMQ_RCVBUF, bytes)
         case .maxMessageSize(let bytes):
             var value = bytes
             return zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &value, MemoryLayout<Int64>.size)
@@ -74,6 +77,7 @@ public enum SocketOption: Sendable {
         case .sendTimeout: "ZMQ_SNDTIMEO"
         case .sendHighWaterMark: "ZMQ_SNDHWM"
         case .receiveHighWaterMark: "ZMQ_RCVHWM"
+        case .receiveBufferSize: "ZMQ_RCVBUF"
         case .maxMessageSize: "ZMQ_MAXMSGSIZE"
         case .routerMandatory: "ZMQ_ROUTER_MANDATORY"
         case .curveServer: "ZMQ_CURVE_SERVER"
