@@ -27,8 +27,12 @@ struct Bench: ParsableCommand {
     var methods = false
     @Option(name: .long, help: "With --methods: the anytime ladder's budget in milliseconds.")
     var budgetMs: Double = 10
+    @Option(name: .long, help: "Cores one certificate may use (default 1: the one-core figures; 2 or more lets a large backward pass split its rows over idle cores).")
+    var cores: Int = 1
 
     func run() throws {
+        guard (1...1024).contains(cores) else { throw ValidationError("--cores must lie in 1...1024") }
+        ComputeCores.shared.limit(to: cores)
         if let server {
             print(try runLoadBenchmark(endpoint: server, clients: clients, requests: requests, model: model))
             return

@@ -7,7 +7,8 @@ import Testing
 @Suite("Bound methods are sound")
 struct BoundMethodTests {
     static let methods: [(BoundMethod, fitted: Bool)] = [(.interval, true), (.window(0), true), (.window(1), true),
-                                                         (.window(2), false), (.full, false)]
+                                                         (.window(2), false), (.forward, true), (.forward, false),
+                                                         (.full, false)]
 
     /// Every node of every random model (RNN tanh/ReLU, LSTM, GRU, 1-3 layers, saturating weights) stays
     /// inside its bounds at sampled points, for every method, norm and frame selection.
@@ -59,6 +60,45 @@ struct BoundMethodTests {
         let full = LinearBoundEngine(problem: problem, epsilon: 0.2)
         let window = LinearBoundEngine(problem: problem, epsilon: 0.2, method: .window(4))
         #expect(full.lower == window.lower && full.upper == window.upper)
+    }
+
+    /// A pass whose rows are split over a second core bounds every node exactly as the one-thread pass
+    /// does: rows never mix, so the halves are the same arithmetic.
+    @Test(arguments: [0, 3, 5, 8])
+    func splittingAPassOverTwoCoresChangesNoBound(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(95)
+        let sequence = SequenceClassifier.randomSequence(length: 6, inputSize: 3, seed: 96)
+        let problem = try Certifier(model: model).problem(sequence, label: 0, perturbation: Perturbation(norm: .l2), target: nil)
+        let alone = LinearBoundEngine(problem: problem, epsilon: 0.1, cores: ComputeCores(count: 1))
+        let shared = LinearBoundEngine(problem: problem, epsilon: 0.1, cores: ComputeCores(count: 2, smallestSplitPass: 0))
+        for id in alone.lower.indices {
+            for k in alone.lower[id].indices {
+                #expect(abs(alone.lower[id][k] - shared.lower[id][k]) <= 1e-12 * (1 + abs(alone.lower[id][k])))
+                #expect(abs(alone.upper[id][k] - shared.upper[id][k]) <= 1e-12 * (1 + abs(alone.upper[id][k])))
+            }
+        }
+        #expect(alone.passes == shared.passes && alone.flops == shared.flops)
+    }
+
+    /// At a tiny radius every relaxation is nearly exact, so forward-mode bounds must be nearly as narrow
+    /// as the full method's: a gross widening would be a defect in some operation's forward verb.
+    @Test(arguments: randomModelSpecs.indices)
+    func forwardBoundsAreNearlyExactAtATinyRadius(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(90)
+        let sequence = SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 91)
+        let certifier = Certifier(model: model)
+        for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(2))] {
+            let problem = try certifier.problem(sequence, label: 0, perturbation: perturbation, target: nil)
+            let full = LinearBoundEngine(problem: problem, epsilon: 1e-6)
+            let forward = LinearBoundEngine(problem: problem, epsilon: 1e-6, method: .forward)
+            for id in full.lower.indices {
+                for k in full.lower[id].indices {
+                    let exact = full.upper[id][k] - full.lower[id][k]
+                    let width = forward.upper[id][k] - forward.lower[id][k]
+                    #expect(width <= 1.5 * exact + 1e-9, "\(randomModelSpecs[modelIndex].name) \(perturbation) node \(id)[\(k)]: \(width) vs \(exact)")
+                }
+            }
+        }
     }
 
     /// Without a deadline the ladder ends on the tightest rung and never proves less than its first rung.

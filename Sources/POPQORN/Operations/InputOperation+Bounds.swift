@@ -20,6 +20,21 @@ extension InputOperation: BoundedOperation {
         }
     }
 
+    /// x0 + delta_frame: the identity on the frame's own columns, exact on both sides.
+    func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds {
+        let n = engine.sizes[node]
+        // Every perturbed frame has columns (`LinearBoundEngine.frameColumns`); an input without them is
+        // not perturbed and never reaches this verb.
+        let start = engine.frameColumns[node] ?? 0
+        var result = SymbolicBounds(size: n, width: start + n, offset: engine.centre[node])
+        for k in 0..<n {
+            result.lower[k * result.width + start + k] = 1
+            result.upper[k * result.width + start + k] = 1
+        }
+        result.finish(epsilon: engine.epsilon, terms: 1)
+        return result
+    }
+
     /// d/dc of c . x0 - eps ||c||_q.
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         let engine = pass.pass.engine
