@@ -62,6 +62,29 @@ struct BoundMethodTests {
         #expect(full.lower == window.lower && full.upper == window.upper)
     }
 
+    /// A check that fails at eps proves a smaller radius with its own relaxations (sound on every smaller
+    /// ball): that radius resists attacks, and a fresh check there, on tighter boxes, certifies it.
+    @Test(arguments: randomModelSpecs.indices)
+    func aFailedCheckProvesTheRadiusItReports(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(97)
+        let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 98)
+        let label = try model.predict(sequence).label
+        for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(1)), Perturbation(norm: .l1)] {
+            for method in [BoundMethod.window(1), .forward, .full] {
+                let certifier = Certifier(model: model, method: method, marginIterations: 0)
+                let radius = try certifier.radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2).radius
+                guard radius > 0 else { continue }
+                let failed = try certifier.check(sequence, label: label, perturbation: perturbation, epsilon: radius * 1.5)
+                let context = "\(randomModelSpecs[modelIndex].name) \(method) \(perturbation)"
+                #expect(!failed.certified && failed.provenRadius < failed.epsilon, "\(context)")
+                guard failed.provenRadius > 0 else { continue }
+                let again = try certifier.check(sequence, label: label, perturbation: perturbation, epsilon: failed.provenRadius)
+                #expect(again.certified && again.provenRadius == again.epsilon, "\(context)")
+                expectNoCounterexample(model, sequence, label: label, perturbation, radius: failed.provenRadius, context: context)
+            }
+        }
+    }
+
     /// A pass whose rows are split over a second core bounds every node exactly as the one-thread pass
     /// does: rows never mix, so the halves are the same arithmetic.
     @Test(arguments: [0, 3, 5, 8])

@@ -188,7 +188,7 @@ struct LinearBoundEngine: Sendable {
         // A window reaches back K steps from the oldest node of the batch; older nodes enter as intervals.
         var cutoff: Int?
         if case .window(let k) = method { cutoff = (waiting.map { steps[$0] }.min() ?? 0) - k }
-        var bounds = splitLowerBounds(of: objective, rows: 2 * half, concretizingBeforeStep: cutoff)
+        var bounds = splitLowerBounds(of: objective, rows: 2 * half, concretizingBeforeStep: cutoff).bounds
         if intermediateIterations > 0 { optimize(&bounds, of: waiting, half: half) }
         offset = 0
         for node in waiting {
@@ -229,8 +229,9 @@ struct LinearBoundEngine: Sendable {
         }
     }
 
-    /// One backward pass with the default relaxations (see `BackwardPass`).
-    mutating func lowerBounds(of objective: [(NodeID, [Double])], rows: Int) -> [Double] {
+    /// One backward pass with the default relaxations (see `BackwardPass`): each row's lower bound, and
+    /// its `BackwardPass.inputDualNorms`.
+    mutating func lowerBounds(of objective: [(NodeID, [Double])], rows: Int) -> (bounds: [Double], dualNorms: [Double]) {
         splitLowerBounds(of: objective, rows: rows, concretizingBeforeStep: nil)
     }
 
@@ -238,12 +239,12 @@ struct LinearBoundEngine: Sendable {
     /// the pass is large and a core is idle (`ComputeCores`). Rows never mix in a pass, so the two halves
     /// are the same pass on fewer rows, and their bounds are the whole pass's.
     private mutating func splitLowerBounds(of objective: [(NodeID, [Double])], rows: Int,
-                                           concretizingBeforeStep cutoff: Int?) -> [Double] {
+                                           concretizingBeforeStep cutoff: Int?) -> (bounds: [Double], dualNorms: [Double]) {
         let top = objective.map(\.0).max() ?? 0
         guard rows >= 2, rows * graph.offsets[top + 1] >= cores.smallestSplitPass else {
             let pass = BackwardPass(self, objective: objective, rows: rows, concretizingBeforeStep: cutoff)
             count(pass)
-            return pass.offset
+            return (pass.offset, pass.inputDualNorms)
         }
         let split = rows / 2
         let engine = self
@@ -253,11 +254,11 @@ struct LinearBoundEngine: Sendable {
             BackwardPass(engine, objective: first, rows: split, concretizingBeforeStep: cutoff)
         }, {
             let pass = BackwardPass(engine, objective: second, rows: rows - split, concretizingBeforeStep: cutoff)
-            return (offset: pass.offset, flops: pass.flops)
+            return (offset: pass.offset, dualNorms: pass.inputDualNorms, flops: pass.flops)
         })
         count(a)
         flops += b.flops
-        return a.offset + b.offset
+        return (a.offset + b.offset, a.inputDualNorms + b.dualNorms)
     }
 
     /// Adds a finished backward pass to the totals.

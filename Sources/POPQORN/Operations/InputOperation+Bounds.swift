@@ -15,7 +15,9 @@ extension InputOperation: BoundedOperation {
         GEMM.accumulate(&pass.offset, c, vector: engine.centre[node], m: pass.rows, k: n, flops: &pass.flops)
         c.withUnsafeBufferPointer { all in
             for r in 0..<pass.rows {
-                pass.offset[r] -= engine.epsilon * engine.norm.dual(UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]))
+                let dual = engine.norm.dual(UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]))
+                pass.offset[r] -= engine.epsilon * dual
+                pass.inputDualNorms[r] += dual
             }
         }
     }
