@@ -144,6 +144,7 @@ struct BoundMethodTests {
     @Test func methodsParseAndPrint() {
         #expect(BoundMethod(argument: "interval") == .interval)
         #expect(BoundMethod(argument: "full") == .full)
+        #expect(BoundMethod(argument: "forward") == .forward)
         #expect(BoundMethod(argument: "window") == .window(BoundMethod.defaultWindow))
         #expect(BoundMethod(argument: "window:7")?.description == "window:7")
         for bad in ["window:-1", "window:x", "window:1:2", "fast", ""] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }
