@@ -70,7 +70,7 @@ struct MethodBenchmark {
                 })
                 ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
             }
-            row("decide; ladder \(format(budgetMs, 1)) ms", checks: decisions, searches: anytime, ratios: ratios, gflops: nil)
+            row("decide|ladder \(format(budgetMs, 1))ms", checks: decisions, searches: anytime, ratios: ratios, gflops: nil)
             print("")
         }
     }
