@@ -1,4 +1,5 @@
 import Foundation
+import POPQORN
 import Synchronization
 
 /// What a worker runs a job with: the ``RequestHandler`` in a server. A worker answers anything a runner
@@ -33,7 +34,10 @@ final class WorkerPool: Sendable {
                     let started = clock.now()
                     let outcome: RequestOutcome
                     do {
-                        outcome = try self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
+                        // Counted busy, so a certificate elsewhere borrows this core only while it is idle.
+                        outcome = try ComputeCores.shared.occupying {
+                            try self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
+                        }
                     } catch {
                         let failure = RequestError(id: job.request.id, code: .internal, "the request failed unexpectedly: \(error)")
                         outcome = RequestOutcome(error: failure, op: job.request.op, model: job.request.model)
