@@ -236,43 +236,18 @@ struct CommandLineTests {
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 
-    /// Issue 10: SIGTERM with 8 certifications accepted and one worker: every one of them is answered ok
+    /// Issue 10: SIGTERM with 8 radius searches accepted and one worker: every one of them is answered ok
     /// before serve exits 0 (the in-process drain is tested in GuardServiceTests; this is the signal path
     /// of the real binary). No deadline: one would answer the queued ones `deadline` instead.
     @Test func sigtermUnderLoadAnswersEveryAcceptedRequest() throws {
-        let port = try freePort()
-        let config = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-sigterm-\(UUID().uuidString).yaml")
-        try """
-            listen: tcp://127.0.0.1:\(port)
-            workers: 1
-            models:
-              - {name: digits-lstm, path: examples/models/digits-lstm,
-                 decide: {accept_at_or_above: 0.1, refuse_below: 0.01}}
-            """.write(to: config, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: config) }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve", "--config", config.path, "--log-level", "error"]
-        process.currentDirectoryURL = repositoryRoot
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-
-        let endpoint = "tcp://127.0.0.1:\(port)"
-        var ready = false
-        for _ in 0..<100 where !ready {
-            // A fresh client per try: a timed-out request's late reply must not be read as the next one's.
-            ready = (try? GuardClient(endpoint: endpoint, timeoutMilliseconds: 200).health().isOK) == true
-        }
-        try #require(ready, "serve did not answer health")
-
+        let (process, endpoint) = try startServe(name: "sigterm", mode: "radius")
+        defer { stopServe(process) }
         let sequence = (0..<8).map { row in (0..<8).map { column in Float((row * 8 + column) % 16) / 16 } }
         let clients = try (0..<4).map { _ in try GuardClient(endpoint: endpoint, timeoutMilliseconds: 60_000) }
         var sent: Set<String> = []
         for (index, client) in clients.enumerated() {
             for n in 0..<2 {
-                try client.send(GuardRequest(id: .string("s\(index)-\(n)"), op: .certify, model: "digits-lstm", sequence: sequence))
+                try client.send(GuardRequest(id: .string("s\(index)-\(n)"), op: .certify, model: "digits", sequence: sequence))
                 sent.insert("s\(index)-\(n)")
             }
             // Answered by the I/O thread at once, and read after this client's certifications: its reply
@@ -302,6 +277,64 @@ struct CommandLineTests {
         #expect(answered.values.allSatisfy { $0 == "ok" }, "\(answered.filter { $0.value != "ok" })")
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
+
+    /// Issue 10 item 4: the soak's open-loop load generator against the real server: every request is sent
+    /// on schedule, every reply matched to its request by id, malformed ones answered with their codes.
+    @Test func rateBenchmarkMatchesEveryReply() throws {
+        let (process, endpoint) = try startServe(name: "rate")
+        defer { stopServe(process) }
+        let run = try rnnguard(["bench", "--server", endpoint, "--rate", "10", "--duration", "2", "--malformed-share", "0.3"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") })
+        var fields: [String: Int] = [:]
+        for pair in summary.dropFirst("summary: ".count).split(separator: " ") {
+            let parts = pair.split(separator: "=")
+            if parts.count == 2 { fields[String(parts[0])] = Int(parts[1]) }
+        }
+        #expect(fields["sent"] == 20 && fields["lost"] == 0 && fields["mismatched"] == 0 && fields["unsent"] == 0, "\(summary)")
+        #expect((fields["malformed"] ?? 0) > 0 && fields["malformed_answered"] == fields["malformed"], "\(summary)")
+        let bad = try rnnguard(["bench", "--server", endpoint, "--rate", "0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--rate must lie in (0, 100000]"))
+    }
+}
+
+/// `rnnguard serve` with one worker and one model, `digits` (digits-rnn-tanh, cheap to certify, no
+/// deadline, certified in `mode`), on a free loopback port, once it answers `health`; stop it with
+/// ``stopServe(_:)``.
+private func startServe(name: String, mode: String = "threshold") throws -> (Process, String) {
+    let port = try freePort()
+    let config = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-\(name)-\(UUID().uuidString).yaml")
+    try """
+        listen: tcp://127.0.0.1:\(port)
+        workers: 1
+        models:
+          - {name: digits, path: examples/models/digits-rnn-tanh, certify: {mode: \(mode)},
+             decide: {accept_at_or_above: 0.1, refuse_below: 0.01}}
+        """.write(to: config, atomically: true, encoding: .utf8)
+    // serve has read it once it answers; a reload would need it, these tests send none.
+    defer { try? FileManager.default.removeItem(at: config) }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = ["serve", "--config", config.path, "--log-level", "error"]
+    process.currentDirectoryURL = repositoryRoot
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let endpoint = "tcp://127.0.0.1:\(port)"
+    var ready = false
+    for _ in 0..<100 where !ready && process.isRunning {
+        // A fresh client per try: a timed-out request's late reply must not be read as the next one's.
+        ready = (try? GuardClient(endpoint: endpoint, timeoutMilliseconds: 200).health().isOK) == true
+    }
+    if !ready { stopServe(process) }
+    try #require(ready, "serve did not answer health")
+    return (process, endpoint)
+}
+
+/// Ends a `serve` the test left running (SIGTERM, then waits).
+private func stopServe(_ process: Process) {
+    if process.isRunning { process.terminate() }
+    process.waitUntilExit()
 }
 
 /// A TCP connection to 127.0.0.1:`port`, or -1.
