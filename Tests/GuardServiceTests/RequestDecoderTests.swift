@@ -120,6 +120,23 @@ import Testing
         #expect(code([]) == .badFrames)
     }
 
+    /// Issue 10: an error message repeats at most 64 characters of a client's value, so a reply stays small
+    /// whatever the request held (replies may queue for a client that does not read).
+    @Test func errorMessagesRepeatOnlyAnExcerpt() {
+        let long = String(repeating: "k", count: 3000)
+        let cases: [[Data]] = [
+            [header(["v": 1, "op": "health", long: 1])],
+            [header(["v": 1, "op": long])],
+            [with(["dtype": long]), Fixtures.payload([1, 2, 3, 4])],
+            [with(["shape": Array(repeating: 1, count: 1000)]), Fixtures.payload([1, 2, 3, 4])],
+            [with(["op": "certify", "certify": [long: 1]]), Fixtures.payload([1, 2, 3, 4])],
+        ]
+        for frames in cases {
+            guard case .failure(let error) = decoder.decode(frames) else { Issue.record("decoded"); continue }
+            #expect(error.message.count < 200 && error.message.contains("..."), "\(error.message.prefix(300))")
+        }
+    }
+
     @Test func errorsEchoTheIDWhenReadable() {
         guard case .failure(let error) = decoder.decode([with(["dtype": "f16"]), Fixtures.payload([1, 2, 3, 4])]) else {
             Issue.record("expected an error"); return

@@ -78,9 +78,11 @@ public struct GuardConfig: Sendable {
         }
 
         /// Replies queued for one client that does not read them, at most (libzmq `ZMQ_SNDHWM`); beyond,
-        /// its replies are dropped and other clients are unaffected. With ids capped at 256 bytes, a reply
-        /// is at most a few hundred bytes plus 20-40 bytes per class, so this bounds what a client that
-        /// never reads can make the server hold: 64 replies, about 40 KB for a 10-class model.
+        /// its replies are dropped and other clients are unaffected. With ids capped at 256 bytes and error
+        /// messages repeating at most 64 characters of a client's value (`RequestError.excerpt`), a reply
+        /// is at most a few hundred bytes plus 20-40 bytes per class (a `models` reply, about 400 bytes per
+        /// served model), so this bounds what a client that never reads can make the server hold: 64
+        /// replies, about 40 KB for a 10-class model.
         public static let queuedRepliesPerClient: Int32 = 64
     }
 

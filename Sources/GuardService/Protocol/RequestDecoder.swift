@@ -51,10 +51,10 @@ public struct RequestDecoder: Sendable {
             throw fields.error(.missingField, "the header needs \"op\": predict, certify, models, health or reload")
         }
         guard let op = RequestOperation(rawValue: opName) else {
-            throw fields.error(.unknownOp, "unknown op \"\(opName)\"; expected predict, certify, models, health or reload")
+            throw fields.error(.unknownOp, "unknown op \"\(RequestError.excerpt(opName))\"; expected predict, certify, models, health or reload")
         }
         if let unknown = header.keys.sorted().first(where: { !Self.headerKeys.contains($0) }) {
-            throw fields.error(.badField, "unknown header field \"\(unknown)\"")
+            throw fields.error(.badField, "unknown header field \"\(RequestError.excerpt(unknown))\"")
         }
         let payload = frames.count == 2 ? frames[1] : nil
         guard op.runsModel else {
@@ -95,7 +95,7 @@ public struct RequestDecoder: Sendable {
         if let text { return .text(text) }
         guard let payload else {
             if let shape {
-                throw fields.error(.badFrames, "the header gives shape \(shape) but the request has no payload frame")
+                throw fields.error(.badFrames, "the header gives shape \(RequestError.excerpt("\(shape)")) but the request has no payload frame")
             }
             throw fields.error(.missingField, "give an input: shape and dtype with a payload frame, tokens, or text")
         }
@@ -104,10 +104,10 @@ public struct RequestDecoder: Sendable {
             throw fields.error(.missingField, "a payload frame needs \"dtype\": \"f32\"")
         }
         guard ["f32", "float32", "<f4"].contains(dtype) else {
-            throw fields.error(.badDType, "dtype \"\(dtype)\" is not supported; send little-endian float32 as \"f32\"")
+            throw fields.error(.badDType, "dtype \"\(RequestError.excerpt(dtype))\" is not supported; send little-endian float32 as \"f32\"")
         }
         guard shape.count == 2, shape.allSatisfy({ $0 > 0 }) else {
-            throw fields.error(.shapeMismatch, "shape must be [steps, features] with both > 0, not \(shape)")
+            throw fields.error(.shapeMismatch, "shape must be [steps, features] with both > 0, not \(RequestError.excerpt("\(shape)"))")
         }
         let (steps, features) = (shape[0], shape[1])
         try checkLength(steps, fields)
@@ -151,7 +151,7 @@ public struct RequestDecoder: Sendable {
                 }
                 overrides.target = target
             default:
-                throw fields.error(.badOverride, "certify.\(key) cannot be overridden; only mode, frames and target can")
+                throw fields.error(.badOverride, "certify.\(RequestError.excerpt(key)) cannot be overridden; only mode, frames and target can")
             }
         }
         return overrides

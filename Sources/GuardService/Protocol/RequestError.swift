@@ -13,4 +13,14 @@ public struct RequestError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+
+    /// Longest client text an error message repeats.
+    static let excerptLength = 64
+
+    /// `text`, shortened to ``excerptLength`` characters (marked with "..."), for repeating a client's
+    /// value in an error message: a reply must stay small whatever the request held (a client that does
+    /// not read may have 64 of them queued; docs/protocol.md, Guarantees).
+    static func excerpt(_ text: String) -> String {
+        text.count <= excerptLength ? text : String(text.prefix(excerptLength)) + "..."
+    }
 }

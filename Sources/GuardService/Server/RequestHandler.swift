@@ -39,7 +39,7 @@ public struct RequestHandler: Sendable {
         let id = request.id
         guard let name = request.model, let served = byName[name] else {
             let known = models.map(\.policy.name).joined(separator: ", ")
-            throw RequestError(id: id, code: .unknownModel, "no model \"\(request.model ?? "")\" is served (served: \(known))")
+            throw RequestError(id: id, code: .unknownModel, "no model \"\(RequestError.excerpt(request.model ?? ""))\" is served (served: \(known))")
         }
         let policy = served.policy
         let deadline = request.deadline(policyMilliseconds: policy.certify.deadlineMilliseconds, receivedAt: receivedAt)
