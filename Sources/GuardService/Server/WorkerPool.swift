@@ -11,9 +11,9 @@ protocol JobRunner: Sendable {
 
 extension RequestHandler: JobRunner {}
 
-/// Worker threads that run jobs through a ``JobRunner`` (the ``RequestHandler``). Workers never touch the transport: each
-/// finished job is kept here until the loop collects it with ``takeCompleted()``, and `onCompletion`
-/// (the transport's wake-up) tells the loop to look.
+/// Worker threads that run jobs through a ``JobRunner`` (the ``RequestHandler``). Workers never touch the
+/// transport: each finished job is kept here until the loop collects it with ``takeCompleted()``, and
+/// `onCompletion` (the transport's wake-up) tells the loop to look.
 final class WorkerPool: Sendable {
     let count: Int
     private let queue = WorkQueue<Job>()
