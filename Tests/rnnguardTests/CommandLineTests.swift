@@ -4,9 +4,10 @@ import Glibc
 import Foundation
 import Testing
 
-/// The real `rnnguard` binary, built beside the test bundle by `swift build --build-tests`.
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let binary: URL = {
+/// The real `rnnguard` binary, built beside the test bundle by `swift build --build-tests`. Shared with
+/// ProxyProcessTests.swift, like ``freePort()``.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let binary: URL = {
     let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnguard")
     return FileManager.default.isExecutableFile(atPath: besideTests.path) ? besideTests
         : repositoryRoot.appendingPathComponent(".build/debug/rnnguard")
@@ -250,7 +251,7 @@ private func connectTo(port: UInt16) -> Int32 {
 }
 
 /// A loopback port that was free a moment ago (the kernel's pick for port 0).
-private func freePort() throws -> UInt16 {
+func freePort() throws -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()
