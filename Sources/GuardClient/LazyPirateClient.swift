@@ -57,7 +57,7 @@ public final class LazyPirateClient: @unchecked Sendable {
             if attempt > 0 { resends += 1 }
             try client.send(request)
             let reply: Reply
-            do {
+            do throws(GuardClientError) {
                 reply = try awaitReply(to: request.header.id)
             } catch {
                 guard case .timeout = error else { throw error }

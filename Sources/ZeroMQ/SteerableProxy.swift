@@ -88,7 +88,7 @@ public final class SteerableProxy: @unchecked Sendable {
     }
 
     private func send(_ command: Command) throws(ZeroMQError) {
-        try control.withLock { socket throws(ZeroMQError) in try socket.send(Data(command.rawValue.utf8)) }
+        try control.withLock { socket throws(ZeroMQError) in _ = try socket.send(Data(command.rawValue.utf8)) }
     }
 
     /// Closes the control pair (the frontend and backend belong to the caller). Call after ``run()`` returned.

@@ -46,7 +46,7 @@ public final class GuardProxy: @unchecked Sendable {
     public let metrics: ProxyMetrics
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
-    private let state = Mutex<(proxy: SteerableProxy?, stopRequested: Bool, endpoints: (String, String)?,
+    private let state = Mutex<(proxy: SteerableProxy?, stopRequested: Bool, endpoints: (frontend: String, backend: String)?,
                                metricsPort: UInt16?, failure: String?)>((nil, false, nil, nil, nil))
     /// Wakes the statistics thread early when the proxy ends.
     private let statisticsWake = DispatchSemaphore(value: 0)
@@ -72,7 +72,6 @@ public final class GuardProxy: @unchecked Sendable {
         }
         let context: Context
         let frontend: Socket, backend: Socket, proxy: SteerableProxy
-        var httpServer: MetricsHTTPServer?
         do {
             context = try Context()
             frontend = try Socket(context: context, type: .router)
@@ -85,12 +84,9 @@ public final class GuardProxy: @unchecked Sendable {
         } catch {
             throw ServerError("cannot open sockets: \(error)")
         }
-        let bound: (String, String)
-        do {
-            bound = (try Self.bind(frontend, to: settings.frontend), try Self.bind(backend, to: settings.backend))
-            httpServer = try settings.metrics.map { address throws(ServerError) in try MetricsHTTPServer(address: address, metrics: metrics) }
-        } catch {
-            throw (error as? ServerError) ?? ServerError("\(error)")
+        let bound = (frontend: try Self.bind(frontend, to: settings.frontend), backend: try Self.bind(backend, to: settings.backend))
+        let httpServer = try settings.metrics.map { address throws(ServerError) in
+            try MetricsHTTPServer(address: address, metrics: metrics)
         }
         let stopAtOnce = state.withLock { state in
             state.proxy = proxy
@@ -128,7 +124,7 @@ public final class GuardProxy: @unchecked Sendable {
         }
         thread.name = "proxy"
         thread.start()
-        logger.info("proxying", metadata: ["frontend": "\(bound.0)", "backend": "\(bound.1)",
+        logger.info("proxying", metadata: ["frontend": "\(bound.frontend)", "backend": "\(bound.backend)",
                                            "metrics": "\(httpServer.map { "port \($0.port)" } ?? "off")"])
     }
 
