@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The real `rnnguard` binary, built beside the test bundle by `swift build --build-tests`. Shared with
-/// ProxyProcessTests.swift, like ``freePort()``.
+/// ProxyProcessTests.swift, like ``rnnguard(_:stdin:)`` and ``freePort()``.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let binary: URL = {
     let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnguard")
@@ -13,7 +13,7 @@ let binary: URL = {
         : repositoryRoot.appendingPathComponent(".build/debug/rnnguard")
 }()
 
-private struct Run {
+struct Run {
     let status: Int32
     let stdout: String
     let stderr: String
@@ -23,7 +23,7 @@ private struct Run {
     }
 }
 
-private func rnnguard(_ arguments: [String], stdin: String? = nil) throws -> Run {
+func rnnguard(_ arguments: [String], stdin: String? = nil) throws -> Run {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments

@@ -78,6 +78,29 @@ struct ProxyProcessTests {
         }
     }
 
+    /// Bad endpoints are one-line usage errors; a sidecar with a CURVE allow list refuses to take requests
+    /// through a proxy (they would bypass the list).
+    @Test func badProxySettingsAreOneLineErrors() throws {
+        for (arguments, named) in [(["proxy", "--frontend", "http://x"], "--frontend"), (["proxy", "--metrics", "nope"], "--metrics"),
+                                   (["serve", "--connect", "tcp://*:5556"], "--connect")] {
+            let run = try rnnguard(arguments)
+            let first = run.stderr.split(separator: "\n").first ?? ""
+            #expect(run.status != 0 && first.hasPrefix("Error:") && first.contains(named), "\(arguments): \(first)")
+        }
+        let key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-curve-\(UUID().uuidString).yaml")
+        try """
+            listen: tcp://127.0.0.1:*
+            curve: {secret_key: "\(key)", allowed_clients: ["\(key)"]}
+            models:
+              - {name: digits-lstm, path: examples/models/digits-lstm, decide: {accept_at_or_above: 0.1, refuse_below: 0.01}}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let curve = try rnnguard(["serve", "--config", config.path, "--connect", "tcp://127.0.0.1:5556", "--check-config"])
+        #expect(curve.status == 2)
+        #expect(curve.stderr == "error: connect cannot be combined with curve: requests from a proxy carry no CurveZMQ client key\n")
+    }
+
     /// Certify calls from ``clients`` Lazy Pirate clients on their own threads: the ids `tag-0`,
     /// `tag-1`, ... up to `requests`, or as many as finish before `deadline` (one in flight then is not
     /// counted). Each reply must come back once, ok, with PyTorch's label. `action` runs once, after

@@ -138,6 +138,7 @@ public final class GuardServer: @unchecked Sendable {
                 throw ServerError(error.message)
             }
             let models = try Self.loadModels(settings)
+            // `connect` is not compared: `serve --connect` replaces the file's list, so they may differ by design.
             if settings.listen != config.listen || settings.workers != config.workers || settings.limits != config.limits
                 || settings.metrics != config.metrics || (settings.curve == nil) != (config.curve == nil) {
                 logger.warning("reload: only models change live; listen, connect, workers, limits, metrics and curve need a restart")
