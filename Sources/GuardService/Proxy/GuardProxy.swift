@@ -47,7 +47,7 @@ public final class GuardProxy: @unchecked Sendable {
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
     private let state = Mutex<(proxy: SteerableProxy?, stopRequested: Bool, endpoints: (frontend: String, backend: String)?,
-                               metricsPort: UInt16?, failure: String?)>((nil, false, nil, nil, nil))
+                               failure: String?)>((nil, false, nil, nil))
     /// Wakes the statistics thread early when the proxy ends.
     private let statisticsWake = DispatchSemaphore(value: 0)
 
@@ -59,8 +59,6 @@ public final class GuardProxy: @unchecked Sendable {
 
     /// The bound frontend and backend endpoints, wildcard ports resolved; nil before ``start()``.
     public var endpoints: (frontend: String, backend: String)? { state.withLock { $0.endpoints } }
-
-    public var metricsPort: UInt16? { state.withLock { $0.metricsPort } }
 
     /// Why the proxy ended on its own (a libzmq error), or nil after a normal ``stop()``. Read after ``wait()``.
     public var failure: String? { state.withLock { $0.failure } }
@@ -91,7 +89,6 @@ public final class GuardProxy: @unchecked Sendable {
         let stopAtOnce = state.withLock { state in
             state.proxy = proxy
             state.endpoints = bound
-            state.metricsPort = httpServer?.port
             return state.stopRequested
         }
         if stopAtOnce { try? proxy.terminate() }
