@@ -58,7 +58,8 @@ let package = Package(
             "GuardProtocol", "GuardService", "GuardClient", "ZeroMQ", "POPQORN", "SequenceModels",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Runs the real binary, so it depends on the executable to have it built first.
+        // Runs the real binary, so it depends on the executable to have it built first; the proxy test
+        // drives it with the Swift client.
         .testTarget(name: "rnnguardTests", dependencies: ["rnnguard", "GuardClient", "GuardProtocol"]),
     ]
 )

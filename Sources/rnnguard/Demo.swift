@@ -45,8 +45,9 @@ struct Demo: ParsableCommand {
             JSONOutput.error("\(error)")
             throw ExitCode(2)
         }
-        // In-process and private: any free port, no metrics endpoint, no audit file, no CURVE.
+        // In-process and private: any free port, no proxy, no metrics endpoint, no audit file, no CURVE.
         settings.listen = ["tcp://127.0.0.1:*"]
+        settings.connect = []
         settings.metrics = nil
         settings.auditLog = nil
         settings.curve = nil

@@ -43,6 +43,7 @@ struct MethodBenchmark {
                 Certifier(model: model, method: .full, marginIterations: 0),
                 full,
             ]
+            var measured: [(name: String, check: Double, ratio: Double)] = []
             for rung in rungs {
                 var checks: [Double] = [], searches: [Double] = [], ratios: [Double] = []
                 var flops = 0.0
@@ -54,7 +55,13 @@ struct MethodBenchmark {
                     ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
                 }
                 row(rung.description, checks: checks, searches: searches, ratios: ratios, gflops: flops / searches.reduce(0, +) / 1e9)
+                measured.append((rung.description, median(checks), median(ratios)))
             }
+            // A rung is on the Pareto front when no other rung checks faster and proves at least as much.
+            let front = measured.filter { rung in
+                !measured.contains { $0.check < rung.check && $0.ratio >= rung.ratio }
+            }
+            print("Pareto front (check p50 against radius/full): " + front.map(\.name).joined(separator: ", "))
             let ladder = CertifierLadder.standard(for: model)
             let attack = PGDAttack.quick(model: model)
             var decisions: [Double] = [], anytime: [Double] = [], ratios: [Double] = []

@@ -7,5 +7,5 @@ struct RNNGuard: ParsableCommand {
         commandName: "rnnguard",
         abstract: "Verified deployment of sequence models: predictions with POPQORN certified radii.",
         subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self,
-                      ImportONNX.self, Health.self])
+                      ImportONNX.self, Health.self, Proxy.self])
 }

@@ -208,6 +208,10 @@ import Testing
         #expect(reloads(plain.received(reload("near", from: Origin(address: "127.0.0.1")), at: at(0))) == ["near"])
         #expect(reloads(plain.received(reload("mapped", from: Origin(address: "::ffff:127.0.0.1")), at: at(0))) == ["mapped"])
         #expect(reloads(plain.received(reload("v6", from: Origin(address: "::1")), at: at(0))) == ["v6"])
+        // Through a proxy the sender is unknown, even to a server that listens on loopback only.
+        var local = core()
+        #expect(replies(local.received(reload("proxied", from: Origin(address: "127.0.0.1", proxied: true)), at: at(0)))
+                == ["proxied:forbidden"])
 
         let admin = String(repeating: "a", count: 40), user = String(repeating: "u", count: 40)
         var secured = Fixtures.config(curve: GuardConfig.CurveSettings(secretKey: String(repeating: "s", count: 40),

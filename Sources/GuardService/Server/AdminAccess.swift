@@ -5,6 +5,7 @@ import Foundation
 ///   counts, not even a loopback address, since any local process can connect there);
 /// - without CURVE, a client on the server's own host: a loopback peer address, or any peer when the server
 ///   listens on no non-loopback TCP endpoint (ipc://, inproc:// and loopback TCP reach local processes only).
+/// A request that came through a proxy (`serve --connect`) is never an admin's: its sender is unknown.
 /// Anyone else gets `forbidden`.
 struct AdminAccess: Sendable {
     /// The admin keys when CURVE is on; nil when it is off.
@@ -19,6 +20,7 @@ struct AdminAccess: Sendable {
 
     /// Whether a request from `origin` may run an admin op.
     func allows(_ origin: Origin) -> Bool {
+        if origin.proxied { return false }
         if let adminKeys { return origin.clientKey.map(adminKeys.contains) ?? false }
         return everyPeerIsLocal || origin.address.map(Self.isLoopback) ?? false
     }

@@ -4,9 +4,13 @@ struct Origin: Sendable, Equatable {
     var address: String?
     /// The peer's CurveZMQ public key (Z85) when CURVE authenticated it ("User-Id"); nil otherwise.
     var clientKey: String?
+    /// The request came through a proxy (`serve --connect`): address and key would be the proxy's, so
+    /// the client is unknown.
+    var proxied: Bool
 
-    init(address: String? = nil, clientKey: String? = nil) {
+    init(address: String? = nil, clientKey: String? = nil, proxied: Bool = false) {
         self.address = address
         self.clientKey = clientKey
+        self.proxied = proxied
     }
 }
