@@ -56,10 +56,10 @@ public struct ThresholdCurve: Sendable, Equatable {
     }
 
     /// The threshold that refuses the most predictions while the refused ones stay mostly wrong: the
-    /// highest point at or below `ceiling` whose predictions below it are correct at most `refusedAccuracy`
-    /// of the time; the point at 0 (refuse nothing) when no higher one qualifies.
+    /// highest point at or below `ceiling` whose predictions below it are correct less than
+    /// `refusedAccuracy` of the time; the point at 0 (refuse nothing) when no higher one qualifies.
     public func refuseThreshold(atMost ceiling: Double, refusedAccuracy: Double) -> ThresholdPoint {
-        points.last { $0.threshold <= ceiling && ($0.accuracyBelow.map { $0 <= refusedAccuracy } ?? false) } ?? points[0]
+        points.last { $0.threshold <= ceiling && ($0.accuracyBelow.map { $0 < refusedAccuracy } ?? false) } ?? points[0]
     }
 
     /// The point at the largest threshold not above `threshold` (the one selecting the same predictions
@@ -149,7 +149,7 @@ public struct PolicyOutcome: Sendable {
 /// "Accepted" means accepted without a flag (radius >= `accept_at_or_above`); flagged predictions are
 /// served marked fragile and do not count towards the target. `accept_at_or_above` is the threshold with
 /// the largest accepted share whose accepted accuracy reaches the target. `refuse_below` is the highest
-/// threshold not above it whose refused predictions are correct at most `refusedAccuracy` of the time
+/// threshold not above it whose refused predictions are correct less than `refusedAccuracy` of the time
 /// (by default: refuse only where a prediction is more often wrong than right), or 0. Both are written
 /// as short decimals that select exactly the same predictions on this set.
 public struct PolicySuggestion: Sendable {

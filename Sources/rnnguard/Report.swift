@@ -38,7 +38,7 @@ struct Report: ParsableCommand {
     var suggest = false
     @Option(name: .long, help: "With --suggest: the accuracy accepted predictions must reach, in (0, 1].")
     var targetAccuracy: Double = 0.99
-    @Option(name: .long, help: "With --suggest: refuse only below a radius where predictions are right at most this often.")
+    @Option(name: .long, help: "With --suggest: refuse only below a radius where predictions are right less often than this.")
     var refusedAccuracy: Double = 0.5
     @Flag(name: .long, help: "Skip bad data lines (listed in the report) instead of stopping at the first.")
     var skipBad = false
@@ -47,7 +47,7 @@ struct Report: ParsableCommand {
         if let budgetMs, !(budgetMs > 0 && budgetMs <= 86_400_000) { throw ValidationError("--budget-ms must lie in (0, 86400000]") }
         if !(tolerance > 0 && tolerance < 1) { throw ValidationError("--tolerance must lie in (0, 1)") }
         if !(targetAccuracy > 0 && targetAccuracy <= 1) { throw ValidationError("--target-accuracy must lie in (0, 1]") }
-        if !(refusedAccuracy >= 0 && refusedAccuracy < 1) { throw ValidationError("--refused-accuracy must lie in [0, 1)") }
+        if !(refusedAccuracy > 0 && refusedAccuracy <= 1) { throw ValidationError("--refused-accuracy must lie in (0, 1]") }
         if attackSample < 0 || sensitivitySample < 0 { throw ValidationError("sample sizes must be >= 0") }
         if policy != nil && config == nil { throw ValidationError("--policy needs --config") }
     }
@@ -144,7 +144,7 @@ struct Report: ParsableCommand {
           flagged fragile \(share(o.flagged)); accuracy of served (accepted + flagged) \(servedAccuracy)
         "accepted" counts only predictions accepted without a flag: accept_at_or_above is the lowest threshold \
         (largest coverage) whose accepted predictions reach the target; refuse_below is the highest threshold below it \
-        whose refused predictions are right at most \(refusedAccuracy) of the time (0: refuse nothing).
+        whose refused predictions are right less than \(refusedAccuracy) of the time (0: refuse nothing).
         # config/guard.yaml, under models:
         \(policyYAML(entry))
         """
