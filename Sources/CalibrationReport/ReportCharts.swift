@@ -30,7 +30,7 @@ enum ReportCharts {
         let correct = max(1, report.run.results.count { $0.correct }), wrong = max(1, report.run.results.count { !$0.correct })
         let top = bins.map { max(Double($0.correct) / Double(correct), Double($0.wrong) / Double(wrong)) }.max() ?? 1
         let to = bins.last?.to ?? 0
-        var chart = SVGChart(x: 0...(to > 0 ? to : 1), y: 0...max(top, 0.01))
+        var chart = SVGChart(x: 0...(to > 0 ? to : 1), y: 0...max(top * 1.12, 0.01))
         chart.axes(xLabel: "certified radius (\(report.run.settings.perturbation.norm.rawValue)-norm per frame)",
                    yLabel: "share of the group", yFormat: { percent($0) })
         var correctBars: [String] = [], wrongBars: [String] = []
@@ -141,7 +141,7 @@ enum ReportCharts {
             guard let accuracy = outcome.acceptedAccuracy else { return }
             let share = Double(outcome.accepted) / Double(max(outcome.total, 1))
             let x = String(format: "%.2f", chart.px(share)), y = String(format: "%.2f", chart.py(accuracy))
-            chart.add("<g class=\"operating \(cssClass)\"><circle cx=\"\(x)\" cy=\"\(y)\" r=\"5\"/><text x=\"\(x)\" y=\"\(y)\" dx=\"-8\" dy=\"-9\" text-anchor=\"end\">\(escaped(label))</text><title>\(escaped(label)): \(percent(share)) accepted at \(percent(accuracy)) accuracy</title></g>")
+            chart.add("<g class=\"operating \(cssClass)\"><circle cx=\"\(x)\" cy=\"\(y)\" r=\"5\"/><text x=\"\(x)\" y=\"\(y)\" dx=\"-8\" dy=\"18\" text-anchor=\"end\">\(escaped(label))</text><title>\(escaped(label)): \(percent(share)) accepted at \(percent(accuracy)) accuracy</title></g>")
         }
         if let policy = report.policy { mark(PolicyOutcome(results: report.run.results, policy: policy), label: "current policy", cssClass: "current") }
         if let suggestion = report.suggestion { mark(suggestion.outcome, label: "suggested", cssClass: "suggested") }

@@ -34,7 +34,7 @@ enum ReportHTML {
         sections.append(section("radii", "Certified radii, correct and wrong predictions",
             "<p>Each bar is the share of one group (correct or wrong predictions) whose certified radius falls in that range. Wrong predictions piling up at small radii is what lets a threshold catch them.\(link("histogram"))</p>"
             + legend([("correct", "correct (\(results.count - wrong))"), ("wrong", "wrong (\(wrong))")])
-            + ReportCharts.radiusDistribution(report)))
+            + scroll(ReportCharts.radiusDistribution(report))))
 
         if let gap = ReportCharts.attackGap(report) {
             let ratios = run.attacks.compactMap { a in a.attack.flatMap { $0 > 0 ? a.certified / $0 : nil } }
@@ -42,7 +42,7 @@ enum ReportHTML {
             sections.append(section("gap", "Proven and attacked: the gap",
                 "<p>For \(run.attacks.count) predictions spread over the radius order: the certified radius (a proof: no input that close changes the class) and the smallest radius at which a PGD attack found an input of another class (an upper bound). \(summary)\(link("attack"))</p>"
                 + legend([("certified", "certified radius"), ("wrong-dot", "certified, wrong prediction"), ("attack", "PGD counterexample")])
-                + gap))
+                + scroll(gap)))
         }
 
         var policyText = "<p>For every candidate threshold t: the share of predictions with radius at or above t (accepted when <code>accept_at_or_above</code> = t), their accuracy, and the share of the wrong predictions below t (refused when <code>refuse_below</code> = t).\(link("thresholds"))</p>"
@@ -51,9 +51,9 @@ enum ReportHTML {
         }
         sections.append(section("thresholds", "Threshold curve", policyText
             + legend([("coverage", "share with radius \u{2265} t"), ("accuracy", "accuracy of those"), ("caught", "wrong predictions below t")])
-            + ReportCharts.thresholdCurve(report)
+            + scroll(ReportCharts.thresholdCurve(report))
             + "<h3>Accuracy against coverage</h3><p>Each point is one threshold: accept fewer predictions, and those accepted are right more often.</p>"
-            + ReportCharts.riskCoverage(report)
+            + scroll(ReportCharts.riskCoverage(report))
             + outcomeTable(report)))
 
         let maps = SensitivityMaps(report)
@@ -118,6 +118,9 @@ enum ReportHTML {
         return "<table class=\"outcome\">\(head)\(body)</table>"
     }
 
+    /// A chart in a box that scrolls sideways on narrow screens instead of shrinking the text.
+    private static func scroll(_ svg: String) -> String { "<div class=\"scroll\">\(svg)</div>" }
+
     private static func section(_ id: String, _ title: String, _ content: String) -> String {
         "<section id=\"\(id)\"><h2>\(escaped(title))</h2>\(content)</section>"
     }
@@ -153,12 +156,12 @@ enum ReportHTML {
     .card{border:1px solid #e2e2e2;border-radius:8px;padding:10px 12px;display:flex;flex-direction:column}\
     .card .value{font-size:1.45rem;font-weight:600}.card .name{color:var(--muted);font-size:.85rem}.card .note{font-size:.8rem;color:var(--muted)}\
     svg.chart{display:block;width:100%;height:auto;margin:6px 0 10px;font-size:12px}\
-    svg text{fill:var(--ink)}.tick{font-size:11px;fill:var(--muted)}.label{font-size:12px}\
+    svg text{fill:var(--ink)}.tick{font-size:12px;fill:var(--muted)}.label{font-size:13px}.scroll{overflow-x:auto}\
     .grid{stroke:#ececec}.axis,.tickmark{stroke:#888}\
     .bar.correct{fill:var(--correct)}.bar.wrong{fill:var(--wrong)}\
     polyline.series{fill:none;stroke-width:2.2}polyline.coverage{stroke:var(--correct)}polyline.accuracy{stroke:var(--accuracy)}polyline.caught{stroke:var(--caught);stroke-dasharray:6 3}\
     .zone.refuse{fill:#fde0dd}.zone.flag{fill:#fff3cd}.zone.accept{fill:#e5f5e0}\
-    .marker line{stroke:#333;stroke-width:1.2}.marker text{font-size:11px}.marker.suggested line{stroke:#6a3d9a;stroke-dasharray:4 3}.marker.suggested text{fill:#6a3d9a}\
+    .marker line{stroke:#333;stroke-width:1.2}.marker text{font-size:12px}.marker.suggested line{stroke:#6a3d9a;stroke-dasharray:4 3}.marker.suggested text{fill:#6a3d9a}\
     .gap{stroke:#bbb;stroke-width:2}.gap.open{stroke-dasharray:3 3}.dot.certified{fill:var(--correct)}.dot.certified.wrong{fill:var(--wrong)}.dot.attack{fill:#333}\
     .operating circle{stroke:#fff;stroke-width:2}.operating.current circle{fill:#333}.operating.suggested circle{fill:#6a3d9a}.operating text{font-size:12px}\
     .legend{font-size:.85rem;color:var(--muted);display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center}\
@@ -172,8 +175,8 @@ enum ReportHTML {
     .words{line-height:2.6;margin:0}.word{display:inline-block;padding:0 5px;border-radius:4px;text-align:center;line-height:1.25}.word small{display:block;font-size:.68rem;color:#333}.word.unknown{text-decoration:underline dotted}\
     svg.rowsmap{width:100%;max-width:240px;height:auto;font-size:11px}svg.framesmap{width:100%;height:auto;font-size:10px}\
     a.csv{font-size:.85rem}.skipped{font-size:.85rem}\
-    @media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}.card .value{font-size:1.2rem}svg.chart{font-size:14px}.maps{grid-template-columns:1fr}}\
-    @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}section{break-inside:avoid-page}\
+    @media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}.card .value{font-size:1.2rem}svg.chart{min-width:600px}.maps{grid-template-columns:1fr}}\
+    @media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}.scroll{overflow:visible}svg.chart{min-width:0}section{break-inside:avoid-page}\
     a.csv{display:none}*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
     """
 }

@@ -106,7 +106,10 @@ struct SVGChart {
     /// A vertical marker line at x with a label near its top, `row` label lines down.
     mutating func marker(at value: Double, label: String, cssClass: String, row: Int = 0) {
         let xx = coordinate(px(value))
-        body.append("<g class=\"marker \(cssClass)\"><line x1=\"\(xx)\" x2=\"\(xx)\" y1=\"\(coordinate(py(y.lowerBound)))\" y2=\"\(coordinate(py(y.upperBound)))\"/><text x=\"\(coordinate(px(value) + 4))\" y=\"\(coordinate(py(y.upperBound) + 12 + 14 * Double(row)))\">\(escaped(label))</text></g>")
+        // Labels of markers near the right edge go to the line's left, so they stay inside the chart.
+        let flip = px(value) > width * 0.75
+        let anchor = flip ? " text-anchor=\"end\"" : ""
+        body.append("<g class=\"marker \(cssClass)\"><line x1=\"\(xx)\" x2=\"\(xx)\" y1=\"\(coordinate(py(y.lowerBound)))\" y2=\"\(coordinate(py(y.upperBound)))\"/><text\(anchor) x=\"\(coordinate(px(value) + (flip ? -4 : 4)))\" y=\"\(coordinate(py(y.upperBound) + 12 + 14 * Double(row)))\">\(escaped(label))</text></g>")
     }
 
     /// The finished `<svg>` element.
