@@ -63,7 +63,7 @@ enum ReportHTML {
             switch report.view {
             case .words: what = "each word on the colour of its own certified radius (the radius when only that word's embedding moves): the darker, the fewer changes to that word it takes to flip the prediction. Words outside the vocabulary are underlined (the model reads them as unknown)."
             case .rows: what = "the input image with each row's certified radius (only that row moves) beside it: the darker, the more fragile the prediction is to that row."
-            case .frames: what = "the features over time (blue below 0, red above) with each frame's certified radius (only that frame moves) in the strip under them: the darker, the more fragile."
+            case .frames: what = "the features over time (purple below 0, green above) with each frame's certified radius (only that frame moves) in the strip under them: the darker, the more fragile."
             }
             sections.append(section("sensitivity", "Sensitivity maps",
                 "<p>\(cards2.count) predictions spread from the most fragile to the most robust: \(what)\(link("sensitivity"))</p>"
@@ -161,9 +161,9 @@ enum ReportHTML {
     .bar.correct{fill:var(--correct)}.bar.wrong{fill:var(--wrong)}\
     polyline.series{fill:none;stroke-width:2.2}polyline.coverage{stroke:var(--correct)}polyline.accuracy{stroke:var(--accuracy)}polyline.caught{stroke:var(--caught);stroke-dasharray:6 3}\
     .zone.refuse{fill:#fde0dd}.zone.flag{fill:#fff3cd}.zone.accept{fill:#e5f5e0}\
-    .marker line{stroke:#333;stroke-width:1.2}.marker text{font-size:12px}.marker.suggested line{stroke:#6a3d9a;stroke-dasharray:4 3}.marker.suggested text{fill:#6a3d9a}\
+    .marker line{stroke:#333;stroke-width:1.2}.marker text{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}.marker.suggested line{stroke:#6a3d9a;stroke-dasharray:4 3}.marker.suggested text{fill:#6a3d9a}\
     .gap{stroke:#bbb;stroke-width:2}.gap.open{stroke-dasharray:3 3}.dot.certified{fill:var(--correct)}.dot.certified.wrong{fill:var(--wrong)}.dot.attack{fill:#333}\
-    .operating circle{stroke:#fff;stroke-width:2}.operating.current circle{fill:#333}.operating.suggested circle{fill:#6a3d9a}.operating text{font-size:12px}\
+    .operating circle{stroke:#fff;stroke-width:2}.operating.current circle{fill:#333}.operating.suggested circle{fill:#6a3d9a}.operating text{font-size:12px;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}\
     .legend{font-size:.85rem;color:var(--muted);display:flex;flex-wrap:wrap;gap:4px 14px;align-items:center}\
     .key{display:inline-block;width:14px;height:10px;margin-right:5px;vertical-align:middle;border-radius:2px}\
     .key.correct,.key.certified,.key.coverage{background:var(--correct)}.key.wrong,.key.wrong-dot{background:var(--wrong)}.key.attack{background:#333}.key.accuracy{background:var(--accuracy)}.key.caught{background:var(--caught)}\
@@ -172,7 +172,7 @@ enum ReportHTML {
     table.outcome td,table.outcome thead th{text-align:right}\
     .maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}.maps figure{margin:0;border:1px solid #e2e2e2;border-radius:8px;padding:8px 10px;break-inside:avoid}\
     .map.words{grid-column:1/-1}figcaption{font-size:.85rem;margin-bottom:6px}.badge{font-size:.75rem;padding:0 6px;border-radius:8px;color:#fff}.badge.ok{background:var(--correct)}.badge.bad{background:var(--wrong)}\
-    .words{line-height:2.6;margin:0}.word{display:inline-block;padding:0 5px;border-radius:4px;text-align:center;line-height:1.25}.word small{display:block;font-size:.68rem;color:#333}.word.unknown{text-decoration:underline dotted}\
+    .words{line-height:2.6;margin:0}.word{display:inline-block;padding:0 5px;border-radius:4px;text-align:center;line-height:1.25}.word small{display:block;font-size:.68rem;color:#333}.word.unknown{text-decoration:underline dotted}.word.dark,.word.dark small{color:#fff}\
     svg.rowsmap{width:100%;max-width:240px;height:auto;font-size:11px}svg.framesmap{width:100%;height:auto;font-size:10px}\
     a.csv{font-size:.85rem}.skipped{font-size:.85rem}\
     @media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}.card .value{font-size:1.2rem}svg.chart{min-width:600px}.maps{grid-template-columns:1fr}}\

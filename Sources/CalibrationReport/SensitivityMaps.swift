@@ -78,7 +78,7 @@ struct SensitivityMaps {
             shown = radii.indices.map { ("t\($0)", false) }
         }
         return "<p class=\"words\">" + zip(shown, radii).map { item, radius in
-            "<span class=\"word\(item.unknown ? " unknown" : "")\" style=\"background-color:\(colour(radius))\" title=\"radius \(formatted(radius))\(item.unknown ? "; not in the vocabulary" : "")\">\(escaped(item.word))<small>\(formatted(radius))</small></span>"
+            "<span class=\"word\(item.unknown ? " unknown" : "")\(level(radius) < 0.3 ? " dark" : "")\" style=\"background-color:\(colour(radius))\" title=\"radius \(formatted(radius))\(item.unknown ? "; not in the vocabulary" : "")\">\(escaped(item.word))<small>\(formatted(radius))</small></span>"
         }.joined(separator: " ") + "</p>"
     }
 
@@ -100,7 +100,7 @@ struct SensitivityMaps {
             + parts.joined() + "</svg>"
     }
 
-    /// A feature sequence as an image (time left to right, feature 0 at the top; blue below 0, red above),
+    /// A feature sequence as an image (time left to right, feature 0 at the top; purple below 0, green above),
     /// with a strip of per-frame radii under it.
     private func frames(_ sequence: [[Double]], _ radii: [Double]) -> String {
         let cellWidth = 22.0, cellHeight = 7.0
@@ -110,8 +110,9 @@ struct SensitivityMaps {
         for (t, frame) in sequence.enumerated() {
             for (j, value) in frame.enumerated() {
                 let v = max(-1, min(1, value / range))
-                let fill = v >= 0 ? String(format: "#%02x%02x%02x", 255, Int(255 - 175 * v), Int(255 - 200 * v))
-                                  : String(format: "#%02x%02x%02x", Int(255 + 200 * v), Int(255 + 130 * v), 255)
+                // Purple below 0, green above: neither is the red of the radius scale.
+                let fill = v >= 0 ? String(format: "#%02x%02x%02x", Int(255 - 228 * v), Int(255 - 135 * v), Int(255 - 200 * v))
+                                  : String(format: "#%02x%02x%02x", Int(255 + 137 * v), Int(255 + 213 * v), Int(255 + 124 * v))
                 parts.append("<rect x=\"\(Double(t) * cellWidth)\" y=\"\(Double(j) * cellHeight)\" width=\"\(cellWidth)\" height=\"\(cellHeight)\" fill=\"\(fill)\"/>")
             }
         }
