@@ -169,9 +169,9 @@ enum ReportHTML {
     .key.correct,.key.certified,.key.coverage{background:var(--correct)}.key.wrong,.key.wrong-dot{background:var(--wrong)}.key.attack{background:#333}.key.accuracy{background:var(--accuracy)}.key.caught{background:var(--caught)}\
     .ramp{white-space:nowrap}.swatch{display:inline-block;width:14px;height:12px;vertical-align:middle}\
     table{border-collapse:collapse;margin:8px 0;font-size:.9rem;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top}td{overflow-wrap:anywhere}\
-    table.outcome td,table.outcome thead th{text-align:right}\
+    table.outcome td{text-align:right;white-space:nowrap}\
     .maps{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}.maps figure{margin:0;border:1px solid #e2e2e2;border-radius:8px;padding:8px 10px;break-inside:avoid}\
-    .map.words{grid-column:1/-1}figcaption{font-size:.85rem;margin-bottom:6px}.badge{font-size:.75rem;padding:0 6px;border-radius:8px;color:#fff}.badge.ok{background:var(--correct)}.badge.bad{background:var(--wrong)}\
+    .map.words{grid-column:1/-1}figcaption{font-size:.85rem;line-height:1.5;margin-bottom:6px}.badge{font-size:.75rem;padding:0 6px;border-radius:8px;color:#fff}.badge.ok{background:var(--correct)}.badge.bad{background:var(--wrong)}\
     .words{line-height:2.6;margin:0}.word{display:inline-block;padding:0 5px;border-radius:4px;text-align:center;line-height:1.25}.word small{display:block;font-size:.68rem;color:#333}.word.unknown{text-decoration:underline dotted}.word.dark,.word.dark small{color:#fff}\
     svg.rowsmap{width:100%;max-width:240px;height:auto;font-size:11px}svg.framesmap{width:100%;height:auto;font-size:10px}\
     a.csv{font-size:.85rem}.skipped{font-size:.85rem}\
