@@ -37,15 +37,12 @@ enum ReportCharts {
         for bin in bins {
             let width = (bin.to > bin.from ? bin.to - bin.from : 1)
             let middle = bin.from + width / 2
-            var bars = chart
-            bars.body = []
-            bars.rect(x0: bin.from + width * 0.06, x1: middle, y0: 0, y1: Double(bin.correct) / Double(correct), cssClass: "bar correct",
-                      title: "\(bin.correct) correct with radius in [\(formatted(bin.from)), \(formatted(bin.to)))")
-            correctBars += bars.body
-            bars.body = []
-            bars.rect(x0: middle, x1: bin.to - width * 0.06, y0: 0, y1: Double(bin.wrong) / Double(wrong), cssClass: "bar wrong",
-                      title: "\(bin.wrong) wrong with radius in [\(formatted(bin.from)), \(formatted(bin.to)))")
-            wrongBars += bars.body
+            correctBars.append(chart.rectangle(x0: bin.from + width * 0.06, x1: middle, y0: 0, y1: Double(bin.correct) / Double(correct),
+                                               cssClass: "bar correct",
+                                               title: "\(bin.correct) correct with radius in [\(formatted(bin.from)), \(formatted(bin.to)))"))
+            wrongBars.append(chart.rectangle(x0: middle, x1: bin.to - width * 0.06, y0: 0, y1: Double(bin.wrong) / Double(wrong),
+                                             cssClass: "bar wrong",
+                                             title: "\(bin.wrong) wrong with radius in [\(formatted(bin.from)), \(formatted(bin.to)))"))
         }
         chart.add("<g class=\"series\" data-series=\"correct\" data-points=\"\(bins.count)\">" + correctBars.joined() + "</g>")
         chart.add("<g class=\"series\" data-series=\"wrong\" data-points=\"\(bins.count)\">" + wrongBars.joined() + "</g>")
@@ -71,10 +68,10 @@ enum ReportCharts {
             let cx = chart.px(gap.certified)
             let end = chart.px(gap.attack ?? chart.x.upperBound)
             let who = "line \(result.line) (\(result.correct ? "correct" : "wrong"))"
-            spans.append("<line class=\"gap\(gap.attack == nil ? " open" : "")\" x1=\"\(String(format: "%.2f", cx))\" x2=\"\(String(format: "%.2f", end))\" y1=\"\(String(format: "%.2f", y))\" y2=\"\(String(format: "%.2f", y))\"/>")
-            certified.append("<circle class=\"dot certified\(result.correct ? "" : " wrong")\" cx=\"\(String(format: "%.2f", cx))\" cy=\"\(String(format: "%.2f", y))\" r=\"3.2\"><title>\(escaped(who)): certified \(formatted(gap.certified))</title></circle>")
+            spans.append("<line class=\"gap\(gap.attack == nil ? " open" : "")\" x1=\"\(coordinate(cx))\" x2=\"\(coordinate(end))\" y1=\"\(coordinate(y))\" y2=\"\(coordinate(y))\"/>")
+            certified.append("<circle class=\"dot certified\(result.correct ? "" : " wrong")\" cx=\"\(coordinate(cx))\" cy=\"\(coordinate(y))\" r=\"3.2\"><title>\(escaped(who)): certified \(formatted(gap.certified))</title></circle>")
             if let attack = gap.attack {
-                attacks.append("<rect class=\"dot attack\" x=\"\(String(format: "%.2f", end - 3))\" y=\"\(String(format: "%.2f", y - 3))\" width=\"6\" height=\"6\"><title>\(escaped(who)): PGD found a counterexample at \(formatted(attack))</title></rect>")
+                attacks.append("<rect class=\"dot attack\" x=\"\(coordinate(end - 3))\" y=\"\(coordinate(y - 3))\" width=\"6\" height=\"6\"><title>\(escaped(who)): PGD found a counterexample at \(formatted(attack))</title></rect>")
             }
         }
         chart.add("<g class=\"gaps\">" + spans.joined() + "</g>")
@@ -140,7 +137,7 @@ enum ReportCharts {
         func mark(_ outcome: PolicyOutcome, label: String, cssClass: String) {
             guard let accuracy = outcome.acceptedAccuracy else { return }
             let share = Double(outcome.accepted) / Double(max(outcome.total, 1))
-            let x = String(format: "%.2f", chart.px(share)), y = String(format: "%.2f", chart.py(accuracy))
+            let x = coordinate(chart.px(share)), y = coordinate(chart.py(accuracy))
             chart.add("<g class=\"operating \(cssClass)\"><circle cx=\"\(x)\" cy=\"\(y)\" r=\"5\"/><text x=\"\(x)\" y=\"\(y)\" dx=\"-8\" dy=\"18\" text-anchor=\"end\">\(escaped(label))</text><title>\(escaped(label)): \(percent(share)) accepted at \(percent(accuracy)) accuracy</title></g>")
         }
         if let policy = report.policy { mark(PolicyOutcome(results: report.run.results, policy: policy), label: "current policy", cssClass: "current") }

@@ -57,8 +57,8 @@ enum ReportHTML {
             + outcomeTable(report)))
 
         let maps = SensitivityMaps(report)
-        let cards2 = maps.cards()
-        if !cards2.isEmpty {
+        let mapCards = maps.cards()
+        if !mapCards.isEmpty {
             let what: String
             switch report.view {
             case .words: what = "each word on the colour of its own certified radius (the radius when only that word's embedding moves): the darker, the fewer changes to that word it takes to flip the prediction. Words outside the vocabulary are underlined (the model reads them as unknown)."
@@ -66,8 +66,8 @@ enum ReportHTML {
             case .frames: what = "the features over time (purple below 0, green above) with each frame's certified radius (only that frame moves) in the strip under them: the darker, the more fragile."
             }
             sections.append(section("sensitivity", "Sensitivity maps",
-                "<p>\(cards2.count) predictions spread from the most fragile to the most robust: \(what)\(link("sensitivity"))</p>"
-                + maps.legend + "<div class=\"maps\">" + cards2.joined() + "</div>"))
+                "<p>\(mapCards.count) predictions spread from the most fragile to the most robust: \(what)\(link("sensitivity"))</p>"
+                + maps.legend + "<div class=\"maps\">" + mapCards.joined() + "</div>"))
         }
 
         var reproduce = "<h3>Model</h3>" + table(report.model.summary)

@@ -33,7 +33,7 @@ func percent(_ value: Double?) -> String {
 }
 
 /// A number as an SVG coordinate.
-private func coordinate(_ value: Double) -> String { String(format: "%.2f", value) }
+func coordinate(_ value: Double) -> String { String(format: "%.2f", value) }
 
 /// An SVG plot area with linear axes: it maps data to pixels and writes axes, ticks, lines and shapes
 /// as XML text. The SVG scales to its container (viewBox, width 100%).
@@ -43,7 +43,7 @@ struct SVGChart {
     let left: Double, right: Double, top: Double, bottom: Double
     let x: ClosedRange<Double>
     let y: ClosedRange<Double>
-    var body: [String] = []
+    private(set) var body: [String] = []
 
     init(width: Double = 720, height: Double = 300, x: ClosedRange<Double>, y: ClosedRange<Double>,
          left: Double = 58, right: Double = 16, top: Double = 14, bottom: Double = 46) {
@@ -95,12 +95,17 @@ struct SVGChart {
         body.append("<polyline class=\"series \(cssClass)\" data-series=\"\(escaped(series))\" data-points=\"\(points.count)\" points=\"\(path)\"><title>\(escaped(title))</title></polyline>")
     }
 
-    /// A rectangle in data coordinates.
-    mutating func rect(x0: Double, x1: Double, y0: Double, y1: Double, cssClass: String, title: String? = nil) {
+    /// A rectangle in data coordinates, as an element to place in a group.
+    func rectangle(x0: Double, x1: Double, y0: Double, y1: Double, cssClass: String, title: String? = nil) -> String {
         let left = px(min(x0, x1)), top = py(max(y0, y1))
         let w = max(0, px(max(x0, x1)) - left), h = max(0, py(min(y0, y1)) - top)
         let tooltip = title.map { "<title>\(escaped($0))</title>" } ?? ""
-        body.append("<rect class=\"\(cssClass)\" x=\"\(coordinate(left))\" y=\"\(coordinate(top))\" width=\"\(coordinate(w))\" height=\"\(coordinate(h))\">\(tooltip)</rect>")
+        return "<rect class=\"\(cssClass)\" x=\"\(coordinate(left))\" y=\"\(coordinate(top))\" width=\"\(coordinate(w))\" height=\"\(coordinate(h))\">\(tooltip)</rect>"
+    }
+
+    /// A rectangle in data coordinates, added to the chart.
+    mutating func rect(x0: Double, x1: Double, y0: Double, y1: Double, cssClass: String, title: String? = nil) {
+        body.append(rectangle(x0: x0, x1: x1, y0: y0, y1: y1, cssClass: cssClass, title: title))
     }
 
     /// A vertical marker line at x with a label near its top, `row` label lines down.
