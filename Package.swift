@@ -63,7 +63,8 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "CalibrationReportTests", dependencies: ["CalibrationReport", "GuardService", "POPQORN", "SequenceModels"]),
-        // Runs the real binary, so it depends on the executable to have it built first.
-        .testTarget(name: "rnnguardTests", dependencies: ["rnnguard"]),
+        // Runs the real binary, so it depends on the executable to have it built first; the proxy test
+        // drives it with the Swift client.
+        .testTarget(name: "rnnguardTests", dependencies: ["rnnguard", "GuardClient", "GuardProtocol"]),
     ]
 )

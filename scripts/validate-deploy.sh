@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates the deployment files without a container engine (none runs on the development machines):
 # the Kubernetes manifests against the API schemas (kubernetes-validate, from PyPI), and the policy the
-# ConfigMap holds with `rnnguard serve --check-config` (its model paths pointed at examples/models).
+# ConfigMap holds with `rnnguard serve --check-config` (its model paths pointed at examples/models), alone
+# and with the workers' `--connect` of proxy.yaml.
 # Usage: scripts/validate-deploy.sh [RNNGUARD_BINARY]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,5 @@ text = docs[0]["data"]["guard.yaml"].replace("/opt/rnnguard/models/", "examples/
 open(sys.argv[1], "w").write(text)
 PY
 "$binary" serve --config "$policy" --check-config
+# The same policy as proxy.yaml's workers run it: behind the proxy (connect cannot be combined with curve).
+"$binary" serve --config "$policy" --connect tcp://rnnguard-proxy-backend:5556 --check-config

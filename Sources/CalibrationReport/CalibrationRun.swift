@@ -199,11 +199,12 @@ private final class ProgressCounter: Sendable {
     }
 }
 
-/// `body(0..<count)` on every core (`DispatchQueue.concurrentPerform`), results in index order.
+/// `body(0..<count)` on every core (`DispatchQueue.concurrentPerform`), results in index order. Each
+/// thread counts itself busy (`ComputeCores.occupying`), so certificates borrow no core another example uses.
 private func parallelMap<T: Sendable>(_ count: Int, _ counter: ProgressCounter, _ body: @Sendable (Int) -> T) -> [T] {
     let slots = Mutex<[T?]>(Array(repeating: nil, count: count))
     DispatchQueue.concurrentPerform(iterations: count) { index in
-        let value = body(index)
+        let value = ComputeCores.shared.occupying { body(index) }
         slots.withLock { $0[index] = value }
         counter.tick()
     }

@@ -31,6 +31,10 @@ public enum SocketOption: Sendable {
     case zapDomain(String)
     /// Queue messages only to completed connections.
     case immediate(Bool)
+    /// ZMTP heartbeats: a PING every `interval` ms; a connection that stays silent for `timeout` ms is
+    /// closed. Without them a peer whose host vanished (no TCP reset) keeps its connection until the
+    /// kernel gives up, minutes later, and a DEALER keeps routing messages to it meanwhile.
+    case heartbeat(intervalMilliseconds: Int32, timeoutMilliseconds: Int32)
     /// Refuse every handshake when no ZAP handler answers for the socket's domain. Without it, libzmq
     /// admits any CURVE client that knows the server key whenever the handler is not running.
     case zapEnforceDomain(Bool)
@@ -62,6 +66,9 @@ public enum SocketOption: Sendable {
         case .curveServerKey(let key): return Self.setString(socket, ZMQ_CURVE_SERVERKEY, key)
         case .zapDomain(let domain): return Self.setString(socket, ZMQ_ZAP_DOMAIN, domain)
         case .immediate(let on): return Self.setInt32(socket, ZMQ_IMMEDIATE, on ? 1 : 0)
+        case .heartbeat(let interval, let timeout):
+            let failed = Self.setInt32(socket, ZMQ_HEARTBEAT_IVL, interval)
+            return failed != 0 ? failed : Self.setInt32(socket, ZMQ_HEARTBEAT_TIMEOUT, timeout)
         case .zapEnforceDomain(let on): return Self.setInt32(socket, Self.zapEnforceDomainOption, on ? 1 : 0)
         }
     }
@@ -82,6 +89,7 @@ public enum SocketOption: Sendable {
         case .curveServerKey: "ZMQ_CURVE_SERVERKEY"
         case .zapDomain: "ZMQ_ZAP_DOMAIN"
         case .immediate: "ZMQ_IMMEDIATE"
+        case .heartbeat: "ZMQ_HEARTBEAT_IVL/ZMQ_HEARTBEAT_TIMEOUT"
         case .zapEnforceDomain: "ZMQ_ZAP_ENFORCE_DOMAIN"
         }
     }

@@ -25,10 +25,14 @@ struct Bench: ParsableCommand {
     var model: String?
     @Flag(name: .long, help: "Compare the bound methods and the anytime ladder per model (first norm only).")
     var methods = false
-    @Option(name: .long, help: "With --methods: the anytime ladder's budget in milliseconds.")
-    var budgetMs: Double = 10
+    @Option(name: .long, parsing: .upToNextOption, help: "With --methods: the anytime ladder's budget in milliseconds, one for every model or one per model.")
+    var budgetMs: [Double] = [10]
+    @Option(name: .long, help: "Cores one certificate may use (default 1: the one-core figures; 2 or more lets a large backward pass split its rows over idle cores).")
+    var cores: Int = 1
 
     func run() throws {
+        guard (1...1024).contains(cores) else { throw ValidationError("--cores must lie in 1...1024") }
+        ComputeCores.shared.limit(to: cores)
         if let server {
             print(try runLoadBenchmark(endpoint: server, clients: clients, requests: requests, model: model))
             return
@@ -36,9 +40,11 @@ struct Bench: ParsableCommand {
         let folders = models.isEmpty ? Self.defaultFolders() : models
         if methods {
             guard let norm = norms.first.flatMap(Norm.init(argument:)) else { throw ValidationError("unknown norm") }
-            guard budgetMs > 0 && budgetMs <= 86_400_000 else { throw ValidationError("--budget-ms must lie in (0, 86400000]") }
+            guard !budgetMs.isEmpty, budgetMs.allSatisfy({ $0 > 0 && $0 <= 86_400_000 }) else {
+                throw ValidationError("--budget-ms must lie in (0, 86400000]")
+            }
             print("dgemm on one thread: \(format(GEMMThroughput.measure(size: 64), 1)) GFLOP/s at n=64, \(format(GEMMThroughput.measure(size: 256), 1)) GFLOP/s at n=256")
-            try MethodBenchmark(folders: folders, inputs: inputs, norm: norm, budgetMs: budgetMs).run()
+            try MethodBenchmark(folders: folders, inputs: inputs, norm: norm, budgetsMs: budgetMs).run()
             return
         }
         let gemmSmall = GEMMThroughput.measure(size: 64)

@@ -8,16 +8,20 @@ struct CertificateReport: Encodable {
         let certified: Bool
         /// Lower bounds of y_label - y_j, keyed by class j.
         let marginLowerBounds: [String: Double]
+        /// The largest radius the same computation proves (epsilon when certified).
+        let provenRadius: Double
 
         init(_ check: ThresholdCheck) {
             epsilon = check.epsilon
             certified = check.certified
+            provenRadius = check.provenRadius
             marginLowerBounds = Dictionary(uniqueKeysWithValues: check.marginLowerBounds.map { (String($0.key), $0.value) })
         }
 
         enum CodingKeys: String, CodingKey {
             case epsilon, certified
             case marginLowerBounds = "margin_lower_bounds"
+            case provenRadius = "proven_radius"
         }
     }
 

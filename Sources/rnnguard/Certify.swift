@@ -31,12 +31,15 @@ struct Certify: ParsableCommand {
     var fast = false
     @Flag(name: .long, help: "Optimize every intermediate bound too: a few percent tighter, many times slower (audits).")
     var thorough = false
-    @Option(name: .long, help: "Intermediate bounds: interval, window:K (back-substitution over the last K steps) or full (POPQORN; the default).")
+    @Option(name: .long, help: "Intermediate bounds: interval, window:K (back-substitution over the last K steps), forward (forward-mode linear bounds) or full (POPQORN; the default).")
     var method: MethodArgument = MethodArgument(.full)
     @Option(name: .long, help: "Anytime certification: climb from interval bounds to the full method and the optimizer, and report the best proven within MS milliseconds (fractional allowed).")
     var budgetMs: Double?
+    @Option(name: .long, help: "Cores one certificate may use while they are idle (default: every core; 1 keeps it on one thread).")
+    var cores: Int?
 
     func validate() throws {
+        if let cores, !(1...1024).contains(cores) { throw ValidationError("--cores must lie in 1...1024") }
         if threshold != nil && radius { throw ValidationError("give --threshold EPS or --radius, not both") }
         if fast && thorough { throw ValidationError("give --fast or --thorough, not both") }
         if let threshold, !(threshold.isFinite && threshold >= 0) { throw ValidationError("--threshold must be >= 0") }
@@ -48,6 +51,7 @@ struct Certify: ParsableCommand {
     }
 
     func run() throws {
+        if let cores { ComputeCores.shared.limit(to: cores) }
         let classifier = try model.load()
         let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : 20,
                                   intermediateIterations: thorough ? 10 : 0)

@@ -8,6 +8,10 @@ import SequenceModels
 
 /// `rnnguard demo`: a first look in one command. Starts the sidecar in this process on a free loopback
 /// port, streams each model's bundled `inputs.json` through it as a client would, and prints a table.
+///
+/// With `--data NAME=FILE` a model's inputs come from a JSON-lines file instead (its held-out set), and
+/// the output is the decision mix per model: how many predictions the policy accepted, flagged and
+/// refused (by a counterexample, or unproven), and the certification time the server reported.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the sidecar in-process and certify the bundled example inputs through it.")
@@ -18,6 +22,21 @@ struct Demo: ParsableCommand {
     @Option(name: .long, help: "Inputs per model.")
     var limit = 5
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "NAME=FILE: certify model NAME on the JSON lines of FILE instead of its inputs.json, and print the decision mix.")
+    var data: [String] = []
+
+    @Option(name: .long, help: "Ask for this certificate mode (threshold or radius) where the policy allows the override.")
+    var mode: String?
+
+    func validate() throws {
+        guard limit > 0 else { throw ValidationError("--limit must be > 0") }
+        if let mode, !["threshold", "radius"].contains(mode) { throw ValidationError("--mode is threshold or radius") }
+        for pair in data where pair.split(separator: "=", maxSplits: 1).count != 2 {
+            throw ValidationError("--data takes NAME=FILE, not \"\(pair)\"")
+        }
+    }
+
     func run() throws {
         var settings: GuardConfig
         do {
@@ -26,8 +45,9 @@ struct Demo: ParsableCommand {
             JSONOutput.error("\(error)")
             throw ExitCode(2)
         }
-        // In-process and private: any free port, no metrics endpoint, no audit file, no CURVE.
+        // In-process and private: any free port, no proxy, no metrics endpoint, no audit file, no CURVE.
         settings.listen = ["tcp://127.0.0.1:*"]
+        settings.connect = []
         settings.metrics = nil
         settings.auditLog = nil
         settings.curve = nil
@@ -41,16 +61,26 @@ struct Demo: ParsableCommand {
         }
         let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 30_000)
 
+        let files = Dictionary(data.map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        }, uniquingKeysWith: { $1 })
+        if let unknown = files.keys.first(where: { name in !settings.models.contains { $0.name == name } }) {
+            JSONOutput.error("--data names \(unknown), which \(config) does not serve")
+            throw ExitCode(2)
+        }
         var rows: [[String]] = [["model", "input", "expected", "label", "radius", "decision", "ms"]]
-        for policy in settings.models {
-            let path = URL(fileURLWithPath: policy.path).appendingPathComponent("inputs.json").path
-            guard let data = FileManager.default.contents(atPath: path),
-                  let examples = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
-                JSONOutput.error("\(policy.name): no readable inputs.json in \(policy.path); skipped")
+        var mixes: [DecisionMix] = []
+        for policy in settings.models where files.isEmpty || files[policy.name] != nil {
+            let path = files[policy.name] ?? URL(fileURLWithPath: policy.path).appendingPathComponent("inputs.json").path
+            guard let examples = Self.examples(at: path, jsonLines: files[policy.name] != nil) else {
+                JSONOutput.error("\(policy.name): no readable inputs in \(path); skipped")
                 continue
             }
+            var mix = DecisionMix(model: policy.name)
             for (index, example) in examples.prefix(limit).enumerated() {
                 var request = GuardRequest(id: .string("\(policy.name)/\(index)"), op: .certify, model: policy.name)
+                if let mode, policy.certify.allowOverrides.contains(.mode) { request.header.certify = ["mode": .text(mode)] }
                 switch InputFile.parse(example) {
                 case .success(.sequence(let rows)): request.sequence = rows.map { $0.map(Float.init) }
                 case .success(.tokens(let tokens)): request.header.tokens = tokens
@@ -64,10 +94,26 @@ struct Demo: ParsableCommand {
                 let elapsed = started.duration(to: .now)
                 rows.append(Self.row(policy: policy.name, index: index, example: example, reply: reply,
                                      milliseconds: elapsed.seconds * 1000))
+                mix.add(reply, expected: example["label"] as? Int)
             }
+            mixes.append(mix)
         }
-        print(Self.table(rows))
-        print("\nradius: certified l_p radius (threshold mode: the largest threshold proven); '*' = partial (deadline).")
+        if files.isEmpty {
+            print(Self.table(rows))
+            print("\nradius: certified l_p radius (threshold mode: the largest threshold proven); '*' = partial (deadline).")
+        } else {
+            print(Self.table([DecisionMix.header] + mixes.map(\.row)))
+            print("\nrefused: by a quick attack's counterexample within refuse_below / unproven; partial: the deadline cut")
+            print("certification short. ms: the certification time the server reported (mean, p50, p99).")
+        }
+    }
+
+    /// The examples of `inputs.json` (a JSON array) or of a JSON-lines file.
+    private static func examples(at path: String, jsonLines: Bool) -> [[String: Any]]? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard jsonLines else { return (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
+        return lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
     }
 
     private static func row(policy: String, index: Int, example: [String: Any], reply: Reply, milliseconds: Double) -> [String] {

@@ -7,16 +7,20 @@ import SequenceModels
 ///
 /// Per model and rung: the threshold-check time at the model's typical radius (the median full radius
 /// of its inputs; p50 and the worst input), the radius-search time, the radius as a share of the full
-/// one (median and minimum over inputs), and GFLOP/s of the searches' products. The last row is the
-/// anytime ladder within `budgetMs`. Each input's own full radius is the reference.
+/// one (median and minimum over inputs), and GFLOP/s of the searches' products. The last row is what
+/// the sidecar runs: its threshold decision (`CertifierLadder.decide` with accept at the typical radius,
+/// refuse below half of it, the quick attack) in the check columns, and the anytime ladder's radius
+/// within the model's budget in the search columns. Each input's own full radius is the reference.
 struct MethodBenchmark {
     let folders: [String]
     let inputs: Int
     let norm: Norm
-    let budgetMs: Double
+    /// One budget for every model, or one per model in order.
+    let budgetsMs: [Double]
 
     func run() throws {
-        for folder in folders {
+        for (position, folder) in folders.enumerated() {
+            let budgetMs = budgetsMs[min(position, budgetsMs.count - 1)]
             let url = URL(fileURLWithPath: folder)
             let model = try SequenceClassifier(contentsOf: url)
             let sequences = try Self.sequences(in: url, model: model).prefix(inputs)
@@ -30,6 +34,8 @@ struct MethodBenchmark {
                 .map { $0.padding(toLength: 22, withPad: " ", startingAt: 0) }.joined())
             let rungs = [
                 Certifier(model: model, method: .interval, fittedPlanes: false, marginIterations: 0),
+                Certifier(model: model, method: .forward, fittedPlanes: false, marginIterations: 0),
+                Certifier(model: model, method: .forward, marginIterations: 0),
                 Certifier(model: model, method: .window(1), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .window(4), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .window(4), marginIterations: 0),
@@ -37,6 +43,7 @@ struct MethodBenchmark {
                 Certifier(model: model, method: .full, marginIterations: 0),
                 full,
             ]
+            var measured: [(name: String, check: Double, ratio: Double)] = []
             for rung in rungs {
                 var checks: [Double] = [], searches: [Double] = [], ratios: [Double] = []
                 var flops = 0.0
@@ -48,12 +55,20 @@ struct MethodBenchmark {
                     ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
                 }
                 row(rung.description, checks: checks, searches: searches, ratios: ratios, gflops: flops / searches.reduce(0, +) / 1e9)
+                measured.append((rung.description, median(checks), median(ratios)))
             }
+            // A rung is on the Pareto front when no other rung checks faster and proves at least as much.
+            let front = measured.filter { rung in
+                !measured.contains { $0.check < rung.check && $0.ratio >= rung.ratio }
+            }
+            print("Pareto front (check p50 against radius/full): " + front.map(\.name).joined(separator: ", "))
             let ladder = CertifierLadder.standard(for: model)
+            let attack = PGDAttack.quick(model: model)
             var decisions: [Double] = [], anytime: [Double] = [], ratios: [Double] = []
             for (index, sequence) in sequences.enumerated() {
                 decisions.append(try time {
-                    _ = try ladder.check(sequence, label: labels[index], perturbation: perturbation, epsilon: typical, deadline: nil)
+                    _ = try ladder.decide(sequence, label: labels[index], perturbation: perturbation, accept: typical,
+                                          refuse: typical / 2, attack: attack, deadline: nil)
                 })
                 var search: RadiusSearch?
                 anytime.append(try time {
@@ -62,7 +77,7 @@ struct MethodBenchmark {
                 })
                 ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
             }
-            row("ladder (\(format(budgetMs, 1)) ms budget)", checks: decisions, searches: anytime, ratios: ratios, gflops: nil)
+            row("decide|ladder \(format(budgetMs, 1))ms", checks: decisions, searches: anytime, ratios: ratios, gflops: nil)
             print("")
         }
     }

@@ -13,33 +13,35 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "Policy file (see config/guard.yaml). Relative paths in it resolve against the working directory.")
     var config = "config/guard.yaml"
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel = "info"
+    @Option(name: .long, help: ArgumentHelp(
+        "Take requests from the backend of `rnnguard proxy` at this endpoint, e.g. tcp://proxy:5556 (repeatable).",
+        discussion: "Replaces the policy file's `connect` list; its `listen` endpoints are still bound."))
+    var connect: [String] = []
 
     @Flag(name: .long, help: "Validate the configuration and load every model, then exit.")
     var checkConfig = false
 
-    @Option(name: .long, help: "Log format on stderr: text, or json (one JSON object per line).")
-    var logFormat = "text"
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        for endpoint in connect {
+            do {
+                try GuardConfig.checkEndpoint(endpoint, named: "--connect", connecting: true)
+            } catch {
+                throw ValidationError(error.message)
+            }
         }
-        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
     }
 
     func run() throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        let json = logFormat == "json"
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLinesLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        log.bootstrap()
         let server: GuardServer
         do {
-            let settings = try GuardConfig.load(from: config)
+            var settings = try GuardConfig.load(from: config)
+            if !connect.isEmpty {
+                try GuardConfig.checkProxyHop(connect: connect, curve: settings.curve)
+                settings.connect = connect
+            }
             server = try GuardServer(config: settings)
         } catch {
             JSONOutput.error("\(error)")
@@ -50,22 +52,12 @@ struct Serve: ParsableCommand {
             return
         }
 
-        // A peer that resets a connection must cost an EPIPE, never the process: the metrics server
-        // also sends with MSG_NOSIGNAL, and this covers every other socket (libzmq's included).
-        signal(SIGPIPE, SIG_IGN)
-        // Handle SIGINT/SIGTERM on a dispatch queue instead of the default "terminate now".
-        // SIGHUP re-reads the policy and the models (hot reload); a failure is logged and counted, and
-        // the previous set keeps serving. A serial queue, so two quick SIGHUPs do not load twice at once.
+        // SIGINT/SIGTERM drain and stop. SIGHUP re-reads the policy and the models (hot reload); a
+        // failure is logged and counted, and the previous set keeps serving.
         let configPath = config
-        let signals = [SIGINT, SIGTERM, SIGHUP].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: DispatchQueue(label: "rnnguard.signal.\(number)"))
-            source.setEventHandler {
-                guard number == SIGHUP else { server.stop(); return }
-                try? server.reload(from: configPath)
-            }
-            source.resume()
-            return source
+        let signals = handleSignals([SIGINT, SIGTERM, SIGHUP]) { number in
+            guard number == SIGHUP else { server.stop(); return }
+            try? server.reload(from: configPath)
         }
         do {
             try server.start()

@@ -74,7 +74,7 @@ import Testing
         ("allow_overrides: [frames]", "allow_overrides: [norm]", "models[0].certify.allow_overrides[0] must be one of mode, frames, target, not \"norm\""),
         ("queue_depth: 8", "queue_depth: 0", "limits.queue_depth must be > 0 and <= 1048576, not 0"),
         ("workers: 3", "workers: many", "workers must be an integer, not \"many\""),
-        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, metrics, workers, limits, audit_log, audit_key_file, curve, models)"),
+        ("workers: 3", "wokers: 3", "wokers is not a known key (expected one of: listen, connect, metrics, workers, limits, audit_log, audit_key_file, curve, models)"),
         ("listen: tcp://127.0.0.1:5555", "listen: http://127.0.0.1:5555", "listen must be a tcp://, ipc:// or inproc:// endpoint, not \"http://127.0.0.1:5555\""),
         ("metrics: 127.0.0.1:9464", "metrics: nowhere", "metrics must be host:port (e.g. 127.0.0.1:9464), not \"nowhere\""),
         ("  - name: b", "  - name: a", "models[1].name \"a\" is used by an earlier model"),
@@ -98,7 +98,7 @@ import Testing
         #expect(throws: ConfigError("models is required: list at least one model")) {
             try GuardConfig.parse(yaml: "listen: tcp://127.0.0.1:5555")
         }
-        #expect(throws: ConfigError("listen is required (e.g. tcp://127.0.0.1:5555)")) {
+        #expect(throws: ConfigError("listen is required (e.g. tcp://127.0.0.1:5555), unless connect names a proxy backend")) {
             try GuardConfig.parse(yaml: "models: []")
         }
         #expect(throws: ConfigError("models[0].decide is required (accept_at_or_above, refuse_below)")) {
@@ -117,5 +117,23 @@ import Testing
         }
         let config = try GuardConfig.parse(yaml: base + "curve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\"]}")
         #expect(config.curve?.allowedClients == [key])
+    }
+
+    /// A sidecar behind `rnnguard proxy`: `connect` alone is enough, a wildcard host is no address to
+    /// connect to, and CURVE's allow list cannot hold for requests that come through the proxy.
+    @Test func connectNamesProxyBackends() throws {
+        let models = "models: [{name: a, path: p, decide: {accept_at_or_above: 1, refuse_below: 0}}]\n"
+        let config = try GuardConfig.parse(yaml: "connect: [tcp://proxy-a:5556, tcp://proxy-b:5556]\n" + models)
+        #expect(config.listen.isEmpty && config.connect == ["tcp://proxy-a:5556", "tcp://proxy-b:5556"])
+        #expect(throws: ConfigError("connect must name the proxy's host (e.g. tcp://proxy:5556), not the wildcard in \"tcp://*:5556\"")) {
+            try GuardConfig.parse(yaml: "connect: tcp://*:5556\n" + models)
+        }
+        #expect(throws: ConfigError("connect[1] must be a tcp://, ipc:// or inproc:// endpoint, not \"proxy:5556\"")) {
+            try GuardConfig.parse(yaml: "connect: [tcp://proxy:5556, proxy:5556]\n" + models)
+        }
+        let key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+        #expect(throws: ConfigError("connect cannot be combined with curve: requests from a proxy carry no CurveZMQ client key")) {
+            try GuardConfig.parse(yaml: "connect: tcp://proxy:5556\ncurve: {secret_key: \"\(key)\", allowed_clients: [\"\(key)\"]}\n" + models)
+        }
     }
 }

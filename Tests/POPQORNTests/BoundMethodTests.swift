@@ -7,7 +7,8 @@ import Testing
 @Suite("Bound methods are sound")
 struct BoundMethodTests {
     static let methods: [(BoundMethod, fitted: Bool)] = [(.interval, true), (.window(0), true), (.window(1), true),
-                                                         (.window(2), false), (.full, false)]
+                                                         (.window(2), false), (.forward, true), (.forward, false),
+                                                         (.full, false)]
 
     /// Every node of every random model (RNN tanh/ReLU, LSTM, GRU, 1-3 layers, saturating weights) stays
     /// inside its bounds at sampled points, for every method, norm and frame selection.
@@ -61,6 +62,68 @@ struct BoundMethodTests {
         #expect(full.lower == window.lower && full.upper == window.upper)
     }
 
+    /// A check that fails at eps proves a smaller radius with its own relaxations (sound on every smaller
+    /// ball): that radius resists attacks, and a fresh check there, on tighter boxes, certifies it.
+    @Test(arguments: randomModelSpecs.indices)
+    func aFailedCheckProvesTheRadiusItReports(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(97)
+        let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 98)
+        let label = try model.predict(sequence).label
+        for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(1)), Perturbation(norm: .l1)] {
+            for method in [BoundMethod.window(1), .forward, .full] {
+                let certifier = Certifier(model: model, method: method, marginIterations: 0)
+                let radius = try certifier.radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2).radius
+                guard radius > 0 else { continue }
+                let failed = try certifier.check(sequence, label: label, perturbation: perturbation, epsilon: radius * 1.5)
+                let context = "\(randomModelSpecs[modelIndex].name) \(method) \(perturbation)"
+                #expect(!failed.certified && failed.provenRadius < failed.epsilon, "\(context)")
+                guard failed.provenRadius > 0 else { continue }
+                let again = try certifier.check(sequence, label: label, perturbation: perturbation, epsilon: failed.provenRadius)
+                #expect(again.certified && again.provenRadius == again.epsilon, "\(context)")
+                expectNoCounterexample(model, sequence, label: label, perturbation, radius: failed.provenRadius, context: context)
+            }
+        }
+    }
+
+    /// A pass whose rows are split over a second core bounds every node exactly as the one-thread pass
+    /// does: rows never mix, so the halves are the same arithmetic.
+    @Test(arguments: [0, 3, 5, 8])
+    func splittingAPassOverTwoCoresChangesNoBound(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(95)
+        let sequence = SequenceClassifier.randomSequence(length: 6, inputSize: 3, seed: 96)
+        let problem = try Certifier(model: model).problem(sequence, label: 0, perturbation: Perturbation(norm: .l2), target: nil)
+        let alone = LinearBoundEngine(problem: problem, epsilon: 0.1, cores: ComputeCores(count: 1))
+        let shared = LinearBoundEngine(problem: problem, epsilon: 0.1, cores: ComputeCores(count: 2, smallestSplitPass: 0))
+        for id in alone.lower.indices {
+            for k in alone.lower[id].indices {
+                #expect(abs(alone.lower[id][k] - shared.lower[id][k]) <= 1e-12 * (1 + abs(alone.lower[id][k])))
+                #expect(abs(alone.upper[id][k] - shared.upper[id][k]) <= 1e-12 * (1 + abs(alone.upper[id][k])))
+            }
+        }
+        #expect(alone.passes == shared.passes && alone.flops == shared.flops)
+    }
+
+    /// At a tiny radius every relaxation is nearly exact, so forward-mode bounds must be nearly as narrow
+    /// as the full method's: a gross widening would be a defect in some operation's forward verb.
+    @Test(arguments: randomModelSpecs.indices)
+    func forwardBoundsAreNearlyExactAtATinyRadius(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(90)
+        let sequence = SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 91)
+        let certifier = Certifier(model: model)
+        for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(2))] {
+            let problem = try certifier.problem(sequence, label: 0, perturbation: perturbation, target: nil)
+            let full = LinearBoundEngine(problem: problem, epsilon: 1e-6)
+            let forward = LinearBoundEngine(problem: problem, epsilon: 1e-6, method: .forward)
+            for id in full.lower.indices {
+                for k in full.lower[id].indices {
+                    let exact = full.upper[id][k] - full.lower[id][k]
+                    let width = forward.upper[id][k] - forward.lower[id][k]
+                    #expect(width <= 1.5 * exact + 1e-9, "\(randomModelSpecs[modelIndex].name) \(perturbation) node \(id)[\(k)]: \(width) vs \(exact)")
+                }
+            }
+        }
+    }
+
     /// Without a deadline the ladder ends on the tightest rung and never proves less than its first rung.
     @Test func theLadderClimbsToTheTopAndKeepsTheBestRadius() throws {
         let model = randomModelSpecs[5].make(70)
@@ -81,6 +144,7 @@ struct BoundMethodTests {
     @Test func methodsParseAndPrint() {
         #expect(BoundMethod(argument: "interval") == .interval)
         #expect(BoundMethod(argument: "full") == .full)
+        #expect(BoundMethod(argument: "forward") == .forward)
         #expect(BoundMethod(argument: "window") == .window(BoundMethod.defaultWindow))
         #expect(BoundMethod(argument: "window:7")?.description == "window:7")
         for bad in ["window:-1", "window:x", "window:1:2", "fast", ""] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }

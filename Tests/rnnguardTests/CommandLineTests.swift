@@ -4,15 +4,16 @@ import Glibc
 import Foundation
 import Testing
 
-/// The real `rnnguard` binary, built beside the test bundle by `swift build --build-tests`.
-private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-private let binary: URL = {
+/// The real `rnnguard` binary, built beside the test bundle by `swift build --build-tests`. Shared with
+/// ProxyProcessTests.swift, like ``rnnguard(_:stdin:)`` and ``freePort()``.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let binary: URL = {
     let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("rnnguard")
     return FileManager.default.isExecutableFile(atPath: besideTests.path) ? besideTests
         : repositoryRoot.appendingPathComponent(".build/debug/rnnguard")
 }()
 
-private struct Run {
+struct Run {
     let status: Int32
     let stdout: String
     let stderr: String
@@ -22,7 +23,7 @@ private struct Run {
     }
 }
 
-private func rnnguard(_ arguments: [String], stdin: String? = nil) throws -> Run {
+func rnnguard(_ arguments: [String], stdin: String? = nil) throws -> Run {
     let process = Process()
     process.executableURL = binary
     process.arguments = arguments
@@ -276,7 +277,7 @@ private func connectTo(port: UInt16) -> Int32 {
 }
 
 /// A loopback port that was free a moment ago (the kernel's pick for port 0).
-private func freePort() throws -> UInt16 {
+func freePort() throws -> UInt16 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()

@@ -14,7 +14,7 @@ import Synchronization
 /// - `queue_depth`, `queue_capacity`, `workers`, `workers_busy`: gauges.
 /// - `worker_busy_seconds_total`: time workers spent on requests; its rate divided by `workers` is the
 ///   utilisation.
-public final class GuardMetrics: Sendable {
+public final class GuardMetrics: MetricsHTTPServer.Source {
     public let registry: PrometheusCollectorRegistry
     private let queueDepthGauge: Gauge
     private let queueCapacityGauge: Gauge
@@ -100,7 +100,7 @@ public final class GuardMetrics: Sendable {
     }
 
     /// `rnnguard_<metric>_<unit>`, with its `# HELP` text.
-    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "rnnguard", metricName: metric, unitName: unit, helpText: help)
     }
 

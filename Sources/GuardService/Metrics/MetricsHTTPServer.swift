@@ -15,6 +15,12 @@ import Synchronization
 /// ``maxConnections`` are served at once (more are closed at once), so idle or slow clients can neither
 /// block a scrape nor pile up threads.
 public final class MetricsHTTPServer: Sendable {
+    /// What a scrape returns: the sidecar's ``GuardMetrics`` or the proxy's ``ProxyMetrics``.
+    public protocol Source: Sendable {
+        /// The Prometheus text exposition (format 0.0.4).
+        func exposition() -> String
+    }
+
     /// Connections answered concurrently; a scraper needs one, a few more leave room for humans.
     public static let maxConnections = 8
     /// Longest time a connection may take to send its request head (and each read or write may block).
@@ -27,7 +33,7 @@ public final class MetricsHTTPServer: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let active = Atomic<Int>(0)
 
-    public init(address: MetricsAddress, metrics: GuardMetrics) throws(ServerError) {
+    public init(address: MetricsAddress, metrics: any Source) throws(ServerError) {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -91,7 +97,7 @@ public final class MetricsHTTPServer: Sendable {
         close(descriptor)
     }
 
-    private static func answer(_ client: Int32, metrics: GuardMetrics) {
+    private static func answer(_ client: Int32, metrics: any Source) {
         defer { close(client) }
         var timeout = timeval(tv_sec: requestTimeoutSeconds, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

@@ -5,15 +5,13 @@ import ZeroMQ
 /// Building a ``GuardConfig`` from YAML, checking every value; each failure names its key path.
 extension GuardConfig {
     init(validating root: ConfigNode) throws(ConfigError) {
-        let keys = try root.mapping(allowed: ["listen", "metrics", "workers", "limits", "audit_log", "audit_key_file", "curve", "models"])
+        let keys = try root.mapping(allowed: ["listen", "connect", "metrics", "workers", "limits", "audit_log", "audit_key_file",
+                                              "curve", "models"])
 
-        guard let listenNode = keys["listen"] else { throw ConfigError("listen is required (e.g. tcp://127.0.0.1:5555)") }
-        let listen = try listenNode.strings()
-        guard !listen.isEmpty else { throw ConfigError("listen must name at least one endpoint") }
-        for (index, endpoint) in listen.enumerated()
-        where !["tcp://", "ipc://", "inproc://"].contains(where: endpoint.hasPrefix) {
-            let path = listenNode.node.sequence == nil ? "listen" : "listen[\(index)]"
-            throw ConfigError("\(path) must be a tcp://, ipc:// or inproc:// endpoint, not \"\(endpoint)\"")
+        let listen = try keys["listen"].map { node throws(ConfigError) in try Self.endpoints(node, connecting: false) } ?? []
+        let connect = try keys["connect"].map { node throws(ConfigError) in try Self.endpoints(node, connecting: true) } ?? []
+        guard !listen.isEmpty || !connect.isEmpty else {
+            throw ConfigError("listen is required (e.g. tcp://127.0.0.1:5555), unless connect names a proxy backend")
         }
 
         var metrics: String?
@@ -44,6 +42,7 @@ extension GuardConfig {
 
         var curve: CurveSettings?
         if let node = keys["curve"], !node.isNull { curve = try Self.curve(node) }
+        try Self.checkProxyHop(connect: connect, curve: curve)
 
         guard let modelsNode = keys["models"] else { throw ConfigError("models is required: list at least one model") }
         var models: [ModelPolicy] = []
@@ -56,8 +55,39 @@ extension GuardConfig {
         }
         guard !models.isEmpty else { throw ConfigError("models must list at least one model") }
 
-        self.init(listen: listen, metrics: metrics, workers: workers, limits: limits, auditLog: auditLog,
+        self.init(listen: listen, connect: connect, metrics: metrics, workers: workers, limits: limits, auditLog: auditLog,
                   curve: curve, models: models, auditKeyFile: auditKeyFile)
+    }
+
+    /// `listen` or `connect`: one endpoint or a list of them, none empty.
+    private static func endpoints(_ node: ConfigNode, connecting: Bool) throws(ConfigError) -> [String] {
+        let key = connecting ? "connect" : "listen"
+        let endpoints = try node.strings()
+        guard !endpoints.isEmpty else { throw ConfigError("\(key) must name at least one endpoint") }
+        for (index, endpoint) in endpoints.enumerated() {
+            try checkEndpoint(endpoint, named: node.node.sequence == nil ? key : "\(key)[\(index)]", connecting: connecting)
+        }
+        return endpoints
+    }
+
+    /// Throws unless `endpoint` is a ZeroMQ endpoint rnnguard can bind (`connecting` false) or connect to:
+    /// tcp://, ipc:// or inproc://, and, to connect, with a host rather than the wildcard `*`. `name` says
+    /// where it came from (`listen[0]`, `--connect`). libzmq checks the rest when it binds or connects.
+    public static func checkEndpoint(_ endpoint: String, named name: String, connecting: Bool) throws(ConfigError) {
+        guard ["tcp://", "ipc://", "inproc://"].contains(where: endpoint.hasPrefix) else {
+            throw ConfigError("\(name) must be a tcp://, ipc:// or inproc:// endpoint, not \"\(endpoint)\"")
+        }
+        if connecting && endpoint.hasPrefix("tcp://") && endpoint.dropFirst(6).hasPrefix("*") {
+            throw ConfigError("\(name) must name the proxy's host (e.g. tcp://proxy:5556), not the wildcard in \"\(endpoint)\"")
+        }
+    }
+
+    /// Requests that come through a proxy arrive over a hop without CurveZMQ, so a sidecar with a client
+    /// allow list must not take them: the list would be bypassed.
+    public static func checkProxyHop(connect: [String], curve: CurveSettings?) throws(ConfigError) {
+        if !connect.isEmpty && curve != nil {
+            throw ConfigError("connect cannot be combined with curve: requests from a proxy carry no CurveZMQ client key")
+        }
     }
 
     private static func limits(_ node: ConfigNode) throws(ConfigError) -> Limits {

@@ -7,8 +7,12 @@ import Yams
 /// directory, like any command-line path: run `rnnguard serve` from the directory the config assumes
 /// (the repository root for the bundled one).
 public struct GuardConfig: Sendable {
-    /// ZeroMQ endpoints the ROUTER socket binds, e.g. `tcp://127.0.0.1:5555`.
+    /// ZeroMQ endpoints the ROUTER socket binds, e.g. `tcp://127.0.0.1:5555` (may be empty when
+    /// ``connect`` is not).
     public var listen: [String]
+    /// Backend endpoints of `rnnguard proxy` instances to take requests from, e.g.
+    /// `tcp://proxy:5556`: a second ROUTER socket connects to each (docs/deployment.md).
+    public var connect: [String]
     /// `host:port` of the Prometheus `/metrics` HTTP endpoint (nil: no endpoint; port 0: any free port).
     public var metrics: String?
     /// Worker threads (already resolved: 0 in the file means one per core).
@@ -22,9 +26,10 @@ public struct GuardConfig: Sendable {
     public var curve: CurveSettings?
     public var models: [ModelPolicy]
 
-    public init(listen: [String], metrics: String? = nil, workers: Int = 0, limits: Limits = Limits(),
+    public init(listen: [String], connect: [String] = [], metrics: String? = nil, workers: Int = 0, limits: Limits = Limits(),
                 auditLog: String? = nil, curve: CurveSettings? = nil, models: [ModelPolicy], auditKeyFile: String? = nil) {
         self.listen = listen
+        self.connect = connect
         self.metrics = metrics
         self.workers = workers > 0 ? workers : ProcessInfo.processInfo.activeProcessorCount
         self.limits = limits

@@ -111,7 +111,8 @@ public final class GuardServer: @unchecked Sendable {
             thread.name = "guard-io"
             thread.start()
             logger.info("serving", metadata: [
-                "endpoints": "\(transport.endpoints.joined(separator: " "))", "workers": "\(config.workers)",
+                "endpoints": "\(transport.endpoints.joined(separator: " "))",
+                "proxies": "\(config.connect.isEmpty ? "none" : config.connect.joined(separator: " "))", "workers": "\(config.workers)",
                 "models": "\(handler.models.map(\.policy.name).joined(separator: " "))",
                 "metrics": "\(httpServer.map { "port \($0.port)" } ?? "off")",
                 "curve": "\(config.curve == nil ? "off" : "on")"])
@@ -125,7 +126,7 @@ public final class GuardServer: @unchecked Sendable {
     /// Hot reload: re-reads the policy at `path` and every model it names, and only when all of it is
     /// valid swaps them in (from the next request on; requests already running finish with the old
     /// set). On any error it throws, counts the failure in metrics and keeps serving the old set.
-    /// Only `models` take effect: endpoints, workers, limits, metrics and CURVE need a restart (a change
+    /// Only `models` take effect: endpoints, proxies, workers, limits, metrics and CURVE need a restart (a change
     /// there is logged as ignored).
     public func reload(from path: String) throws(ServerError) {
         let running = state.withLock { $0.loop }
@@ -137,9 +138,10 @@ public final class GuardServer: @unchecked Sendable {
                 throw ServerError(error.message)
             }
             let models = try Self.loadModels(settings)
+            // `connect` is not compared: `serve --connect` replaces the file's list, so they may differ by design.
             if settings.listen != config.listen || settings.workers != config.workers || settings.limits != config.limits
                 || settings.metrics != config.metrics || (settings.curve == nil) != (config.curve == nil) {
-                logger.warning("reload: only models change live; listen, workers, limits, metrics and curve need a restart")
+                logger.warning("reload: only models change live; listen, connect, workers, limits, metrics and curve need a restart")
             }
             guard let loop = running else { throw ServerError("the server is not running") }
             loop.requestReload(RequestHandler(models: models, limits: config.limits, clock: clock))

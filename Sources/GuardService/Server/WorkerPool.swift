@@ -1,4 +1,5 @@
 import Foundation
+import POPQORN
 import Synchronization
 
 /// Worker threads that run jobs through the ``RequestHandler``. Workers never touch the transport: each
@@ -22,7 +23,10 @@ final class WorkerPool: Sendable {
                 defer { exited.signal() }
                 while let job = queue.take() {
                     let started = clock.now()
-                    let outcome = self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
+                    // Counted busy, so a certificate elsewhere borrows this core only while it is idle.
+                    let outcome = ComputeCores.shared.occupying {
+                        self.handler.withLock { $0 }.handle(job.request, receivedAt: job.receivedAt)
+                    }
                     let completion = JobCompletion(peer: job.peer, outcome: outcome,
                                                    busySeconds: RequestHandler.seconds(clock.now() - started))
                     completed.withLock { $0.append(completion) }

@@ -7,6 +7,11 @@
 /// - `window(K)`: back-substitution through the last K time steps only; a node older than that enters
 ///   with its own (already sound) interval, concretized by the coefficient's sign. Cost linear in T for a
 ///   fixed K. K = T is the full method; K = 0 is close to `interval`.
+/// - `forward`: forward-mode linear bounds (`SymbolicBounds`; DeepPoly's symbolic intervals, forward
+///   LiRPA of Xu et al., NeurIPS 2020): every node's bounds are linear functions of the perturbation,
+///   carried one operation at a time, so no intermediate bound walks back in time. Each step costs a
+///   product with the perturbation's width (T x input size when every frame is perturbed, one frame's
+///   size when one is); tighter than windows on long sequences, looser than full.
 /// - `full`: back-substitution to the input for every intermediate bound (POPQORN, CROWN): cost
 ///   quadratic in T, tightest.
 ///
@@ -15,13 +20,23 @@
 public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
     case interval
     case window(Int)
+    case forward
     case full
 
-    /// Parses "interval", "window:K" (or "window", K = 4) and "full".
+    /// Whether intermediate bounds come from backward passes (windowed or full).
+    var backSubstitutesIntermediateBounds: Bool {
+        switch self {
+        case .interval, .forward: return false
+        case .window, .full: return true
+        }
+    }
+
+    /// Parses "interval", "window:K" (or "window", K = 4), "forward" and "full".
     public init?(argument: String) {
         switch argument {
         case "interval": self = .interval
         case "full": self = .full
+        case "forward": self = .forward
         case "window": self = .window(Self.defaultWindow)
         default:
             let parts = argument.split(separator: ":")
@@ -37,6 +52,7 @@ public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .interval: return "interval"
         case .window(let k): return "window:\(k)"
+        case .forward: return "forward"
         case .full: return "full"
         }
     }

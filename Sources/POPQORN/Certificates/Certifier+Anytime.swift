@@ -53,22 +53,23 @@ public struct CertifierLadder: Sendable {
     /// check is incomplete and not certified).
     public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double, target: Int? = nil,
                       deadline: ContinuousClock.Instant?) throws -> LadderCheck {
-        var passes = 0, flops = 0
+        var passes = 0, flops = 0, proven = 0.0
         var last: ThresholdCheck?
         for (index, rung) in rungs.enumerated() {
             let check = try rung.check(sequence, label: label, perturbation: perturbation, epsilon: epsilon,
                                        target: target, deadline: deadline)
             passes += check.backwardPasses
             flops += check.flops
+            proven = max(proven, check.provenRadius)
             last = check
             if check.certified || !check.complete {
-                return LadderCheck(check: check, rung: index, backwardPasses: passes, flops: flops)
+                return LadderCheck(check: check, rung: index, backwardPasses: passes, flops: flops, provenRadius: proven)
             }
             if let deadline, ContinuousClock.now >= deadline { break }
         }
         let check = last ?? ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: 0,
                                            flops: 0, complete: false)
-        return LadderCheck(check: check, rung: rungs.count - 1, backwardPasses: passes, flops: flops)
+        return LadderCheck(check: check, rung: rungs.count - 1, backwardPasses: passes, flops: flops, provenRadius: proven)
     }
 }
 
@@ -80,4 +81,7 @@ public struct LadderCheck: Sendable {
     public let rung: Int
     public let backwardPasses: Int
     public let flops: Int
+    /// The largest radius any rung's computation proved (`ThresholdCheck.provenRadius`): the threshold
+    /// when it was certified, often a useful smaller radius when not.
+    public let provenRadius: Double
 }

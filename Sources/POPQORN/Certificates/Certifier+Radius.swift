@@ -11,6 +11,10 @@ extension Certifier {
     /// certificate at eps covers every smaller ball. At `deadline` the search stops with the best
     /// radius certified so far.
     ///
+    /// A trial that fails still proves a smaller radius (`ThresholdCheck.provenRadius`): the search keeps
+    /// the largest such radius as a certified floor, never tries below it, and stops once it is within
+    /// `tolerance` of the failed end.
+    ///
     /// `floor`, a search another (cheaper) certifier finished on the same input, seeds this one: its
     /// radius is where the bracket starts when this certifier proves it too (it is certified either way,
     /// so the result is never below it), and its failed radius is the first one tried.
@@ -23,8 +27,10 @@ extension Certifier {
         var low = (eps: 0.0, g: exactMargin(problem) - Self.marginFloor)
         var high: (eps: Double, g: Double)?
         let floorRadius = floor?.radius ?? 0
+        // The largest radius a failed trial proved with its own relaxations.
+        var provenByFailures = 0.0
         func result(complete: Bool) -> RadiusSearch {
-            let radius = max(low.eps, floorRadius)
+            let radius = max(low.eps, floorRadius, provenByFailures)
             return RadiusSearch(radius: radius, failedAt: high?.eps ?? floor?.failedAt,
                                 boundComputations: computations, backwardPasses: passes, flops: flops, complete: complete)
         }
@@ -36,6 +42,7 @@ extension Certifier {
             passes += check.backwardPasses
             flops += check.flops
             guard check.complete else { return nil }
+            if !check.certified { provenByFailures = max(provenByFailures, check.provenRadius) }
             return (check.marginLowerBounds.values.min() ?? 0) - Self.marginFloor
         }
         func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
@@ -67,7 +74,8 @@ extension Certifier {
         var lastMoved = 0   // +1: the certified end moved last, -1: the failed end
         var weights = (low: 1.0, high: 1.0)
         // Below `smallestRadius` a certificate says nothing useful: a prediction this fragile gets 0.
-        while let failed = high, (failed.eps - low.eps) / failed.eps > tolerance, failed.eps > Self.smallestRadius {
+        while let failed = high, (failed.eps - max(low.eps, provenByFailures)) / failed.eps > tolerance,
+              failed.eps > Self.smallestRadius {
             if outOfTime() { return result(complete: false) }
             let gLow = low.g * weights.low, gHigh = failed.g * weights.high
             var trial = low.eps + gLow * (failed.eps - low.eps) / (gLow - gHigh)
@@ -75,7 +83,7 @@ extension Certifier {
             // estimate closes the bracket in one more computation.
             trial *= 1 + Double(lastMoved) * tolerance / 2
             let width = failed.eps - low.eps
-            trial = min(max(trial, low.eps + 0.01 * width), failed.eps - 0.01 * width)
+            trial = min(max(trial, low.eps + 0.01 * width, provenByFailures * (1 + tolerance / 2)), failed.eps - 0.01 * width)
             guard let g = evaluate(trial) else { return result(complete: false) }
             if g > 0 {
                 low = (trial, g)

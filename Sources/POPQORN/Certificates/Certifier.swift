@@ -88,7 +88,8 @@ public struct Certifier: Sendable, CustomStringConvertible {
             rows[r * classes + problem.label] = 1
             rows[r * classes + j] = -1
         }
-        var margins = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
+        let pass = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
+        var margins = pass.bounds
         // Only the rows the default relaxations leave uncertified are worth optimizing.
         let open = margins.indices.filter { margins[$0] <= Self.marginFloor }
         let timeLeft = deadline.map { ContinuousClock.now < $0 } ?? true
@@ -99,9 +100,27 @@ public struct Certifier: Sendable, CustomStringConvertible {
                 rows: open.count, initial: open.map { margins[$0] }, target: Self.marginFloor)
             for (row, margin) in zip(open, tightened) { margins[row] = margin }
         }
-        return ThresholdCheck(epsilon: epsilon, certified: margins.allSatisfy { $0 > Self.marginFloor },
+        let certified = margins.allSatisfy { $0 > Self.marginFloor }
+        return ThresholdCheck(epsilon: epsilon, certified: certified,
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
-                              backwardPasses: engine.passes, flops: engine.flops, complete: true)
+                              backwardPasses: engine.passes, flops: engine.flops, complete: true,
+                              provenRadius: certified ? epsilon : Self.provenRadius(margins: margins, default: pass, epsilon: epsilon))
+    }
+
+    /// The largest eps' <= eps the computation at eps proves. Every relaxation was built on boxes that hold
+    /// the eps-ball, hence every smaller ball, and the margin pass is linear in the perturbation: row r's
+    /// bound at eps' is its constant part minus eps' times its input dual norms, B_r, that is
+    /// m_r + (eps - eps') B_r with m_r its bound at eps. A row the optimizer certified stays certified
+    /// below eps; any other row holds while m_r + (eps - eps') B_r > floor. The answer is shrunk by a
+    /// relative 1e-9, far more than the rounding of that arithmetic can move it.
+    static func provenRadius(margins: [Double], default pass: (bounds: [Double], dualNorms: [Double]), epsilon: Double) -> Double {
+        var radius = epsilon
+        for r in margins.indices where margins[r] <= marginFloor {
+            let slope = pass.dualNorms[r]
+            let reach = slope > 0 ? epsilon - (marginFloor - pass.bounds[r]) / slope : 0
+            radius = min(radius, max(0, reach * (1 - 1e-9)))
+        }
+        return radius < smallestRadius ? 0 : radius
     }
 
     /// Is `label` certified for every input within `epsilon` (per perturbed frame, in `perturbation.norm`)?

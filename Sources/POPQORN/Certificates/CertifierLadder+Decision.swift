@@ -17,7 +17,8 @@ public struct ThresholdDecision: Sendable, Equatable {
 extension CertifierLadder {
     /// Proves `accept` with the cheapest rung that can; failing that, a quick attack looks for an
     /// adversarial input within `refuse` (found: the prediction is refused at once, with the example's
-    /// distance); only then does the ladder try to prove `refuse` (the undecided middle, "fragile").
+    /// distance); only then does the ladder try to prove `refuse` (the undecided middle, "fragile"), unless
+    /// the failed attempts at `accept` already proved it (`LadderCheck.provenRadius`).
     /// A threshold of 0 needs no proof. Past `deadline` the decision stops, incomplete.
     public func decide(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
                        accept: Double, refuse: Double, attack: PGDAttack?,
@@ -35,6 +36,8 @@ extension CertifierLadder {
         if !accepted.check.complete { return decision(0, failedAt: nil, complete: false) }
         if accepted.check.certified { return decision(accept, failedAt: nil) }
         if refuse == 0 { return decision(0, failedAt: accept) }
+        // The computations that failed at `accept` may already prove `refuse`: no attack, no second climb.
+        if accepted.provenRadius >= refuse { return decision(refuse, failedAt: accept) }
         if outOfTime() { return decision(0, failedAt: accept, complete: false) }
         if let attack, let example = attack.search(sequence, label: label, perturbation: perturbation, epsilon: refuse, target: target) {
             return decision(0, failedAt: accept, counterexample: perturbation.distortion(of: example, from: sequence))

@@ -11,4 +11,8 @@ public struct ThresholdCheck: Sendable, Equatable {
     /// False when the deadline stopped the bound computation: nothing is certified then, and the margin
     /// bounds are empty.
     public let complete: Bool
+    /// The largest radius this computation proves: `epsilon` when certified; otherwise the radius at
+    /// which its own relaxations, built for the eps-ball and so sound on every smaller one, still prove
+    /// each margin (0 when none). See `Certifier.provenRadius`.
+    public var provenRadius: Double = 0
 }

@@ -18,6 +18,10 @@ struct BackwardPass {
     let mixtures: RelaxationMixtures?
     /// Each row's constant part: the lower bound once the walk is done.
     var offset: [Double]
+    /// Each row's sum over the perturbed frames of ||coefficients||_q: the bound is this pass's constant
+    /// part minus eps times it, so the same relaxations prove every smaller radius with
+    /// offset + (eps - eps') * inputDualNorms (`ThresholdCheck.provenRadius`).
+    var inputDualNorms: [Double]
     var flops = 0
     private var coefficients: [[Double]?]
     /// With `recording`: each node's coefficients as the walk reached it, and each nonlinearity's planes
@@ -36,6 +40,7 @@ struct BackwardPass {
         self.mixtures = mixtures
         self.recording = recording
         offset = [Double](repeating: 0, count: rows)
+        inputDualNorms = offset
         let top = objective.map(\.0).max() ?? -1
         coefficients = [[Double]?](repeating: nil, count: top + 1)
         stored = recording ? [[Double]?](repeating: nil, count: top + 1) : []

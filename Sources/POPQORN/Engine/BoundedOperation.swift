@@ -11,12 +11,16 @@ import SequenceModels
 ///   linear function.
 /// - `adjoint`: d(bound)/d(c) for this node, given the same derivative for each input: what the margin
 ///   optimizer needs to move relaxation mixtures uphill.
+/// - `forward`: the node's linear bounds in the perturbation (`SymbolicBounds`) from its operands'
+///   (`LinearBoundEngine.symbolic(of:)`) and, for a nonlinearity, its default planes: forward mode, for
+///   `BoundMethod.forward`. Products are counted in `flops`.
 protocol BoundedOperation: GraphOperation {
     /// False when the certifier has no relaxation for the operation's function.
     var isRelaxable: Bool { get }
     func bounds(node: NodeID, in engine: LinearBoundEngine) -> NodeBounds
     func backward(_ c: [Double], node: NodeID, pass: inout BackwardPass)
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double]
+    func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds
 }
 
 extension BoundedOperation {

@@ -8,7 +8,7 @@ import SequenceModels
 /// bounds first: every node still waiting for them (and every other waiting node before it) gets them
 /// from one batched backward pass through the relaxations already fixed, intersected with interval
 /// arithmetic.
-struct LinearBoundEngine {
+struct LinearBoundEngine: Sendable {
     let graph: ComputationGraph
     /// Each node's operation with its bound verbs, and its size (read in every pass, so kept apart from
     /// the nodes).
@@ -42,11 +42,22 @@ struct LinearBoundEngine {
     private(set) var interrupted = false
     /// Margin-optimizer iterations spent on each intermediate bound (0: the default relaxations only).
     let intermediateIterations: Int
+    /// Where a large pass may borrow an idle core.
+    let cores: ComputeCores
+    /// Forward mode (`BoundMethod.forward`): each perturbed frame's first column in delta (nil for every
+    /// other node), frames in step order, and the frames' (first column, width).
+    let frameColumns: [Int?]
+    let frames: [(start: Int, width: Int)]
+    /// Forward mode: each walked node's symbolic bounds, dropped once its last consumer is walked.
+    private var symbolic: [SymbolicBounds?]
+    /// Each node's last consumer (itself when none), after which its symbolic bounds are not needed.
+    private let lastUse: [NodeID]
 
     /// Relaxes the whole graph, unless `deadline` passes first (checked between nodes, so a long
     /// sequence cannot hold a worker past its budget).
     init(problem: Certifier.Problem, epsilon: Double, method: BoundMethod = .full, fittedPlanes: Bool = true,
-         intermediateIterations: Int = 0, deadline: ContinuousClock.Instant? = nil) {
+         intermediateIterations: Int = 0, cores: ComputeCores = .shared, deadline: ContinuousClock.Instant? = nil) {
+        self.cores = cores
         self.method = method
         self.fittedPlanes = fittedPlanes
         steps = problem.steps
@@ -63,6 +74,10 @@ struct LinearBoundEngine {
         defaultPlanes = [[Plane]](repeating: [], count: graph.nodes.count)
         lower.reserveCapacity(graph.nodes.count)
         upper.reserveCapacity(graph.nodes.count)
+        (frameColumns, frames, lastUse) = method == .forward
+            ? Self.forwardLayout(problem)
+            : ([Int?](repeating: nil, count: graph.nodes.count), [], Array(graph.nodes.indices))
+        symbolic = [SymbolicBounds?](repeating: nil, count: method == .forward ? graph.nodes.count : 0)
         for id in graph.nodes.indices {
             if let deadline, ContinuousClock.now >= deadline {
                 interrupted = true
@@ -70,6 +85,26 @@ struct LinearBoundEngine {
             }
             walk(id)
         }
+    }
+
+    /// Forward mode's columns: the perturbed frames in step order (so a forward layer's node at step t
+    /// depends on a prefix of the columns only), and each node's last consumer.
+    private static func forwardLayout(_ problem: Certifier.Problem) -> (frameColumns: [Int?], frames: [(start: Int, width: Int)], lastUse: [NodeID]) {
+        let nodes = problem.unrolled.graph.nodes
+        var frameColumns = [Int?](repeating: nil, count: nodes.count)
+        var frames: [(start: Int, width: Int)] = []
+        var lastUse = Array(nodes.indices)
+        let perturbedFrames = nodes.indices.filter { problem.perturbed[$0] && nodes[$0].operation is InputOperation }
+        var column = 0
+        for id in perturbedFrames.sorted(by: { (problem.steps[$0], $0) < (problem.steps[$1], $1) }) {
+            frameColumns[id] = column
+            frames.append((column, problem.sizes[id]))
+            column += problem.sizes[id]
+        }
+        for id in nodes.indices {
+            for operand in nodes[id].operation.inputs { lastUse[operand] = id }
+        }
+        return (frameColumns, frames, lastUse)
     }
 
     private mutating func walk(_ id: NodeID) {
@@ -80,8 +115,9 @@ struct LinearBoundEngine {
             return
         }
         let operation = operations[id]
-        // With interval bounds only, the relaxations are built on the intervals the walk already has.
-        if method != .interval { refineWaitingNodes(before: id, ifAnyOf: operation.relaxedOperands) }
+        // With interval bounds or forward mode, the relaxations are built on the intervals the walk
+        // already has.
+        if method.backSubstitutesIntermediateBounds { refineWaitingNodes(before: id, ifAnyOf: operation.relaxedOperands) }
         let bounds = operation.bounds(node: id, in: self)
         if graph.nodes[id].needsBounds { waiting.append(id) }
         lower.append(bounds.lower)
@@ -94,6 +130,40 @@ struct LinearBoundEngine {
             defaults.append(relaxation.upper[0])
         }
         defaultPlanes[id] = defaults
+        if method == .forward { walkForward(id) }
+    }
+
+    /// Forward mode: the node's symbolic bounds from its operands', their concretization intersected with
+    /// the interval bounds, and the operands' symbolic bounds dropped when this node was their last use.
+    private mutating func walkForward(_ id: NodeID) {
+        defer {
+            for operand in graph.nodes[id].operation.inputs where lastUse[operand] == id { symbolic[operand] = nil }
+        }
+        // A frame's bounds (centre +- eps) are already exact, and its consumers read it by columns.
+        guard frameColumns[id] == nil else { return }
+        let bounds = operations[id].forward(node: id, in: self, flops: &flops)
+        let (l, u) = bounds.concretized(frames: frames, norm: norm, epsilon: epsilon)
+        for k in 0..<sizes[id] {
+            let (a, b) = (max(lower[id][k], l[k]), min(upper[id][k], u[k]))
+            // Both enclose the same values; they cross only by rounding on a (near-)constant neuron.
+            (lower[id][k], upper[id][k]) = (min(a, b), max(a, b))
+        }
+        if lastUse[id] != id { symbolic[id] = bounds }
+    }
+
+    /// Forward mode: a node's symbolic bounds (a constant for a node no perturbed frame reaches, the
+    /// identity on its columns for a perturbed frame).
+    func symbolic(of node: NodeID) -> SymbolicBounds {
+        if let bounds = symbolic[node] { return bounds }
+        guard perturbed[node] else { return .constant(centre[node]) }
+        var dummy = 0
+        return operations[node].forward(node: node, in: self, flops: &dummy)
+    }
+
+    /// Forward mode: how many leading columns of delta a node's symbolic bounds can depend on.
+    func symbolicWidth(of node: NodeID) -> Int {
+        if let start = frameColumns[node] { return start + sizes[node] }
+        return symbolic[node]?.width ?? 0
     }
 
     /// Gives linear bounds to every node before `id` that a nonlinearity needs and that has none yet, in
@@ -118,9 +188,7 @@ struct LinearBoundEngine {
         // A window reaches back K steps from the oldest node of the batch; older nodes enter as intervals.
         var cutoff: Int?
         if case .window(let k) = method { cutoff = (waiting.map { steps[$0] }.min() ?? 0) - k }
-        let pass = BackwardPass(self, objective: objective, rows: 2 * half, concretizingBeforeStep: cutoff)
-        count(pass)
-        var bounds = pass.offset
+        var bounds = splitLowerBounds(of: objective, rows: 2 * half, concretizingBeforeStep: cutoff).bounds
         if intermediateIterations > 0 { optimize(&bounds, of: waiting, half: half) }
         offset = 0
         for node in waiting {
@@ -161,11 +229,36 @@ struct LinearBoundEngine {
         }
     }
 
-    /// One backward pass with the default relaxations (see `BackwardPass`).
-    mutating func lowerBounds(of objective: [(NodeID, [Double])], rows: Int) -> [Double] {
-        let pass = BackwardPass(self, objective: objective, rows: rows)
-        count(pass)
-        return pass.offset
+    /// One backward pass with the default relaxations (see `BackwardPass`): each row's lower bound, and
+    /// its `BackwardPass.inputDualNorms`.
+    mutating func lowerBounds(of objective: [(NodeID, [Double])], rows: Int) -> (bounds: [Double], dualNorms: [Double]) {
+        splitLowerBounds(of: objective, rows: rows, concretizingBeforeStep: nil)
+    }
+
+    /// One backward pass with the default relaxations, its rows shared with a borrowed idle core when
+    /// the pass is large and a core is idle (`ComputeCores`). Rows never mix in a pass, so the two halves
+    /// are the same pass on fewer rows, and their bounds are the whole pass's.
+    private mutating func splitLowerBounds(of objective: [(NodeID, [Double])], rows: Int,
+                                           concretizingBeforeStep cutoff: Int?) -> (bounds: [Double], dualNorms: [Double]) {
+        let top = objective.map(\.0).max() ?? 0
+        guard rows >= 2, rows * graph.offsets[top + 1] >= cores.smallestSplitPass else {
+            let pass = BackwardPass(self, objective: objective, rows: rows, concretizingBeforeStep: cutoff)
+            count(pass)
+            return (pass.offset, pass.inputDualNorms)
+        }
+        let split = rows / 2
+        let engine = self
+        let first = objective.map { (node, c) in (node, Array(c[..<(split * engine.sizes[node])])) }
+        let second = objective.map { (node, c) in (node, Array(c[(split * engine.sizes[node])...])) }
+        let (a, b) = cores.both({
+            BackwardPass(engine, objective: first, rows: split, concretizingBeforeStep: cutoff)
+        }, {
+            let pass = BackwardPass(engine, objective: second, rows: rows - split, concretizingBeforeStep: cutoff)
+            return (offset: pass.offset, dualNorms: pass.inputDualNorms, flops: pass.flops)
+        })
+        count(a)
+        flops += b.flops
+        return (a.offset + b.offset, a.inputDualNorms + b.dualNorms)
     }
 
     /// Adds a finished backward pass to the totals.

@@ -25,6 +25,28 @@ extension BinaryOperation: BoundedOperation {
         pass.relaxedStep(c, node: node, x: x, y: y)
     }
 
+    /// Each neuron's default planes a x + b y + c applied to the operands' bounds, each coefficient taking
+    /// the side its sign keeps a bound (`SymbolicBounds.add`); one operand used twice gets a + b.
+    func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds {
+        let planes = engine.defaultPlanes[node]
+        let n = planes.count / 2
+        let (first, second) = (engine.symbolic(of: x), engine.symbolic(of: y))
+        var result = SymbolicBounds(size: n, width: max(first.width, second.width), offset: [Double](repeating: 0, count: n))
+        for k in 0..<n {
+            result.lowerOffset[k] = planes[2 * k].c
+            result.upperOffset[k] = planes[2 * k + 1].c
+        }
+        if x == y {
+            result.add(first, lowerScale: (0..<n).map { planes[2 * $0].a + planes[2 * $0].b },
+                       upperScale: (0..<n).map { planes[2 * $0 + 1].a + planes[2 * $0 + 1].b })
+        } else {
+            result.add(first, lowerScale: (0..<n).map { planes[2 * $0].a }, upperScale: (0..<n).map { planes[2 * $0 + 1].a })
+            result.add(second, lowerScale: (0..<n).map { planes[2 * $0].b }, upperScale: (0..<n).map { planes[2 * $0 + 1].b })
+        }
+        result.finish(epsilon: engine.epsilon, terms: 3)
+        return result
+    }
+
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         pass.relaxedAdjoint(node: node, x: x, y: y)
     }

@@ -15,9 +15,26 @@ extension InputOperation: BoundedOperation {
         GEMM.accumulate(&pass.offset, c, vector: engine.centre[node], m: pass.rows, k: n, flops: &pass.flops)
         c.withUnsafeBufferPointer { all in
             for r in 0..<pass.rows {
-                pass.offset[r] -= engine.epsilon * engine.norm.dual(UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]))
+                let dual = engine.norm.dual(UnsafeBufferPointer(rebasing: all[(r * n)..<((r + 1) * n)]))
+                pass.offset[r] -= engine.epsilon * dual
+                pass.inputDualNorms[r] += dual
             }
         }
+    }
+
+    /// x0 + delta_frame: the identity on the frame's own columns, exact on both sides.
+    func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds {
+        let n = engine.sizes[node]
+        // Every perturbed frame has columns (`LinearBoundEngine.frameColumns`); an input without them is
+        // not perturbed and never reaches this verb.
+        let start = engine.frameColumns[node] ?? 0
+        var result = SymbolicBounds(size: n, width: start + n, offset: engine.centre[node])
+        for k in 0..<n {
+            result.lower[k * result.width + start + k] = 1
+            result.upper[k * result.width + start + k] = 1
+        }
+        result.finish(epsilon: engine.epsilon, terms: 1)
+        return result
     }
 
     /// d/dc of c . x0 - eps ||c||_q.

@@ -51,6 +51,25 @@ extension MaxOperation: BoundedOperation {
         for (j, coefficients) in next { pass.add(coefficients, to: sources[j]) }
     }
 
+    /// Below by the chosen input's lower bound; above by its upper bound where it dominates, else by the
+    /// constant largest upper bound.
+    func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds {
+        let n = engine.sizes[node]
+        let choice = relaxation(in: engine, size: n)
+        let operands = sources.map { engine.symbolic(of: $0) }
+        var result = SymbolicBounds(size: n, width: operands.map(\.width).max() ?? 0,
+                                    offset: [Double](repeating: 0, count: n))
+        for k in 0..<n where !choice[k].dominant { result.upperOffset[k] = choice[k].upper }
+        for (j, operand) in operands.enumerated() {
+            let chosen = choice.map { $0.best == j ? 1.0 : 0.0 }
+            let dominant = (0..<n).map { choice[$0].best == j && choice[$0].dominant ? 1.0 : 0.0 }
+            guard chosen.contains(1) else { continue }
+            result.add(operand, lowerScale: chosen, upperScale: dominant)
+        }
+        result.finish(epsilon: engine.epsilon, terms: 2)
+        return result
+    }
+
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         let engine = pass.pass.engine
         let n = engine.sizes[node]

@@ -24,6 +24,22 @@ extension UnaryOperation: BoundedOperation {
         pass.relaxedStep(c, node: node, x: source, y: nil)
     }
 
+    /// Each neuron's default lines applied to its operand's bounds: a line of slope a >= 0 keeps the
+    /// operand's own side, a < 0 the other (`SymbolicBounds.add`); the intercepts go to the offsets.
+    func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds {
+        let planes = engine.defaultPlanes[node]
+        let operand = engine.symbolic(of: source)
+        let n = planes.count / 2
+        var result = SymbolicBounds(size: n, width: operand.width, offset: [Double](repeating: 0, count: n))
+        for k in 0..<n {
+            result.lowerOffset[k] = planes[2 * k].c
+            result.upperOffset[k] = planes[2 * k + 1].c
+        }
+        result.add(operand, lowerScale: (0..<n).map { planes[2 * $0].a }, upperScale: (0..<n).map { planes[2 * $0 + 1].a })
+        result.finish(epsilon: engine.epsilon, terms: 2)
+        return result
+    }
+
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         pass.relaxedAdjoint(node: node, x: source, y: nil)
     }
