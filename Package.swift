@@ -45,8 +45,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["README.md"]),
         .target(name: "GuardClient", dependencies: ["GuardProtocol", "ZeroMQ"], exclude: ["README.md"]),
+        .target(name: "CalibrationReport", dependencies: [
+            "SequenceModels", "POPQORN", "GuardService",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], exclude: ["README.md"]),
         .executableTarget(name: "rnnguard", dependencies: [
-            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient", "ONNXImport",
+            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient", "ONNXImport", "CalibrationReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -58,6 +62,7 @@ let package = Package(
             "GuardProtocol", "GuardService", "GuardClient", "ZeroMQ", "POPQORN", "SequenceModels",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "CalibrationReportTests", dependencies: ["CalibrationReport", "GuardService", "POPQORN", "SequenceModels"]),
         // Runs the real binary, so it depends on the executable to have it built first; the proxy test
         // drives it with the Swift client.
         .testTarget(name: "rnnguardTests", dependencies: ["rnnguard", "GuardClient", "GuardProtocol"]),

@@ -113,7 +113,3 @@ struct Certify: ParsableCommand {
         return report
     }
 }
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
-}

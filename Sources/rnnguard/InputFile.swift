@@ -66,21 +66,7 @@ enum InputFile {
     }
 
     static func parse(_ object: Any) -> Result<ModelInput, InputError> {
-        guard let dict = object as? [String: Any] else { return .failure(InputError(description: "input is not a JSON object")) }
-        if let sequence = dict["sequence"] {
-            guard let rows = sequence as? [[NSNumber]] else {
-                return .failure(InputError(description: "\"sequence\" must be a list of lists of numbers"))
-            }
-            return .success(.sequence(rows.map { $0.map(\.doubleValue) }))
-        }
-        if let tokens = dict["tokens"] {
-            guard let ids = tokens as? [NSNumber] else { return .failure(InputError(description: "\"tokens\" must be a list of integers")) }
-            return .success(.tokens(ids.map(\.intValue)))
-        }
-        if let text = dict["text"] {
-            guard let string = text as? String else { return .failure(InputError(description: "\"text\" must be a string")) }
-            return .success(.text(string))
-        }
-        return .failure(InputError(description: "input needs one of \"sequence\", \"tokens\" or \"text\""))
+        Result { () throws(ModelInput.FormatError) in try ModelInput(jsonObject: object) }
+            .mapError { InputError(description: $0.description) }
     }
 }

@@ -10,17 +10,9 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         let classifier = try model.load()
-        let manifest = classifier.manifest
         let file = try SafeTensorsFile(contentsOf: URL(fileURLWithPath: model.model).appendingPathComponent("model.safetensors"))
-        var lines = [
-            "architecture  \(manifest.architecture.rawValue)" + (manifest.architecture == .rnn ? " (\((manifest.nonlinearity ?? .tanh).rawValue))" : ""),
-            "layers        \(manifest.numLayers) x hidden \(manifest.hiddenSize)" + (manifest.isBidirectional ? ", bidirectional" : ""),
-            "head          \((manifest.pooling ?? .last).rawValue) over time, then "
-                + classifier.head.layers.map { "\($0.weight.columns)->\($0.weight.rows)" + ($0.activation.map { " \($0.name)" } ?? "") }
-                    .joined(separator: ", "),
-            "input size    \(manifest.inputSize)" + (classifier.embedding.map { " (embedding of \($0.vocabularySize) tokens)" } ?? ""),
-            "classes       \(manifest.numClasses)" + (manifest.labels.map { ": " + $0.joined(separator: ", ") } ?? ""),
-            "parameters    \(classifier.parameterCount)",
+        var lines = classifier.summary.map { $0.key.padding(toLength: 14, withPad: " ", startingAt: 0) + $0.value }
+        lines += [
             "",
             "tensor".padding(toLength: 28, withPad: " ", startingAt: 0) + "dtype  shape",
         ]

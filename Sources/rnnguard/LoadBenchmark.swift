@@ -1,6 +1,7 @@
 import Foundation
 import GuardClient
 import GuardProtocol
+import SequenceModels
 import ZeroMQ
 
 /// Drives a running sidecar at `endpoint` from `clients` DEALER sockets (one thread each, one request

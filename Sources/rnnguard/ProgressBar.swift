@@ -1,8 +1,10 @@
 import Foundation
+import SequenceModels
 
 /// A one-line progress bar on standard error for long JSON-lines runs, redrawn with a carriage return so
-/// that standard output stays pure JSON lines.
-final class ProgressBar {
+/// that standard output stays pure JSON lines. Immutable, so a report's worker threads may share one; they
+/// take turns to call `update`.
+final class ProgressBar: Sendable {
     private let total: Int
     private let start = ContinuousClock.now
 

@@ -6,6 +6,7 @@ struct RNNGuard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnnguard",
         abstract: "Verified deployment of sequence models: predictions with POPQORN certified radii.",
+        version: "0.1.0",
         subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self,
-                      ImportONNX.self, Health.self, Proxy.self])
+                      ImportONNX.self, Health.self, Proxy.self, Report.self])
 }

@@ -150,6 +150,32 @@ struct CommandLineTests {
         #expect(frames.stderr.contains("frames 9 lie outside the sequence of 8 steps"))
     }
 
+    /// `report`: a bad data line stops it with the line's number; `--skip-bad` writes the good lines' report.
+    @Test func reportNamesBadLinesAndSkipBadWritesTheRest() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("report-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let data = folder.appendingPathComponent("data.jsonl")
+        try """
+        {"sequence": [[0.5, -1, 0.25, 1], [1, 0, -0.5, 0.5]], "label": 0}
+        {"sequence": [[0.5, -1, 0.25]], "label": 1}
+        {"sequence": [[1, 1, 1, 1]], "label": 2}
+
+        """.write(to: data, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("r.html").path
+        let arguments = ["report", "--model", "examples/models/variant-gru-max", "--data", data.path, "--out", out,
+                         "--attack-sample", "1", "--sensitivity-sample", "1"]
+        let stopped = try rnnguard(arguments)
+        #expect(stopped.status == 1)
+        #expect(stopped.stderr.contains("line 2: step 0 has 3 features, the model reads 4"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+        let skipped = try rnnguard(arguments + ["--skip-bad"])
+        #expect(skipped.status == 0)
+        #expect(skipped.stderr.contains("skipped \(data.path) line 2"))
+        let page = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(page.contains("2 labelled predictions") && page.contains("line 2: step 0 has 3 features"))
+    }
+
     @Test func inspectShowsTheTensorTable() throws {
         let run = try rnnguard(["inspect", "--model", "examples/models/digits-gru-2layer"])
         #expect(run.status == 0)
