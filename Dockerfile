@@ -18,5 +18,8 @@ COPY examples/models /opt/rnnguard/models
 USER rnnguard
 WORKDIR /opt/rnnguard
 EXPOSE 5555 9464
+# rnnguard runs one BLAS thread per certificate and parallelises itself (workers, borrowed idle cores);
+# OpenBLAS's own thread pool, started when the library loads, would only spin on the cores they need.
+ENV OPENBLAS_NUM_THREADS=1
 ENTRYPOINT ["rnnguard"]
 CMD ["serve", "--config", "/etc/rnnguard/guard.yaml", "--log-format", "json"]

@@ -78,10 +78,12 @@ public struct Certifier: Sendable, CustomStringConvertible {
     func check(_ problem: Problem, epsilon: Double, deadline: ContinuousClock.Instant? = nil) -> ThresholdCheck {
         var engine = LinearBoundEngine(problem: problem, epsilon: epsilon, method: method, fittedPlanes: fittedPlanes,
                                        intermediateIterations: intermediateIterations, deadline: deadline)
-        guard !engine.interrupted else {
-            return ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: engine.passes,
-                                  flops: engine.flops, complete: false)
+        // Stopped by the deadline (in the walk, or below in the margin pass): nothing is certified.
+        func incomplete() -> ThresholdCheck {
+            ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: engine.passes,
+                           flops: engine.flops, complete: false)
         }
+        guard !engine.interrupted else { return incomplete() }
         let classes = model.numClasses
         var rows = [Double](repeating: 0, count: problem.rivals.count * classes)
         for (r, j) in problem.rivals.enumerated() {
@@ -89,6 +91,7 @@ public struct Certifier: Sendable, CustomStringConvertible {
             rows[r * classes + j] = -1
         }
         let pass = engine.lowerBounds(of: [(problem.unrolled.logits, rows)], rows: problem.rivals.count)
+        guard !engine.interrupted else { return incomplete() }
         var margins = pass.bounds
         // Only the rows the default relaxations leave uncertified are worth optimizing.
         let open = margins.indices.filter { margins[$0] <= Self.marginFloor }

@@ -30,11 +30,14 @@ struct BackwardPass {
     private(set) var planes: [[Plane]?]
     private(set) var mixtureWeights: [RelaxationMixtures.Mixed?]
     private let recording: Bool
+    /// True when `deadline` passed during the walk: the offsets are then partial and bound nothing.
+    private(set) var interrupted = false
 
     /// `concretizingBeforeStep`: a node of an earlier time step is not walked through but bounded by its
-    /// interval (windowed back-substitution; see `BoundMethod`).
+    /// interval (windowed back-substitution; see `BoundMethod`). `deadline`, checked before every node,
+    /// stops a long pass part-way (`interrupted`), so a budget is not overrun by a whole pass.
     init(_ engine: LinearBoundEngine, objective: [(NodeID, [Double])], rows: Int, mixtures: RelaxationMixtures? = nil,
-         recording: Bool = false, concretizingBeforeStep cutoff: Int? = nil) {
+         recording: Bool = false, concretizingBeforeStep cutoff: Int? = nil, deadline: ContinuousClock.Instant? = nil) {
         self.engine = engine
         self.rows = rows
         self.mixtures = mixtures
@@ -49,6 +52,10 @@ struct BackwardPass {
         for (node, c) in objective { add(c, to: node) }
         for id in stride(from: top, through: 0, by: -1) {
             guard let c = coefficients[id] else { continue }
+            if let deadline, ContinuousClock.now >= deadline {
+                interrupted = true
+                return
+            }
             coefficients[id] = nil
             if recording { stored[id] = c }
             if !engine.perturbed[id] {

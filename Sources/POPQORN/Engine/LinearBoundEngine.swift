@@ -44,6 +44,8 @@ struct LinearBoundEngine: Sendable {
     let intermediateIterations: Int
     /// Where a large pass may borrow an idle core.
     let cores: ComputeCores
+    /// When the walk and its passes stop (`interrupted`).
+    let deadline: ContinuousClock.Instant?
     /// Forward mode (`BoundMethod.forward`): each perturbed frame's first column in delta (nil for every
     /// other node), frames in step order, and the frames' (first column, width).
     let frameColumns: [Int?]
@@ -58,6 +60,7 @@ struct LinearBoundEngine: Sendable {
     init(problem: Certifier.Problem, epsilon: Double, method: BoundMethod = .full, fittedPlanes: Bool = true,
          intermediateIterations: Int = 0, cores: ComputeCores = .shared, deadline: ContinuousClock.Instant? = nil) {
         self.cores = cores
+        self.deadline = deadline
         self.method = method
         self.fittedPlanes = fittedPlanes
         steps = problem.steps
@@ -81,8 +84,8 @@ struct LinearBoundEngine: Sendable {
         for id in graph.nodes.indices {
             if let deadline, ContinuousClock.now >= deadline {
                 interrupted = true
-                return
             }
+            if interrupted { return }
             walk(id)
         }
     }
@@ -189,6 +192,8 @@ struct LinearBoundEngine: Sendable {
         var cutoff: Int?
         if case .window(let k) = method { cutoff = (waiting.map { steps[$0] }.min() ?? 0) - k }
         var bounds = splitLowerBounds(of: objective, rows: 2 * half, concretizingBeforeStep: cutoff).bounds
+        // A pass the deadline cut short bounds nothing; the walk stops at the next node.
+        if interrupted { return }
         if intermediateIterations > 0 { optimize(&bounds, of: waiting, half: half) }
         offset = 0
         for node in waiting {
@@ -242,22 +247,25 @@ struct LinearBoundEngine: Sendable {
                                            concretizingBeforeStep cutoff: Int?) -> (bounds: [Double], dualNorms: [Double]) {
         let top = objective.map(\.0).max() ?? 0
         guard rows >= 2, rows * graph.offsets[top + 1] >= cores.smallestSplitPass else {
-            let pass = BackwardPass(self, objective: objective, rows: rows, concretizingBeforeStep: cutoff)
+            let pass = BackwardPass(self, objective: objective, rows: rows, concretizingBeforeStep: cutoff, deadline: deadline)
             count(pass)
+            if pass.interrupted { interrupted = true }
             return (pass.offset, pass.inputDualNorms)
         }
         let split = rows / 2
         let engine = self
         let first = objective.map { (node, c) in (node, Array(c[..<(split * engine.sizes[node])])) }
         let second = objective.map { (node, c) in (node, Array(c[(split * engine.sizes[node])...])) }
+        let deadline = deadline
         let (a, b) = cores.both({
-            BackwardPass(engine, objective: first, rows: split, concretizingBeforeStep: cutoff)
+            BackwardPass(engine, objective: first, rows: split, concretizingBeforeStep: cutoff, deadline: deadline)
         }, {
-            let pass = BackwardPass(engine, objective: second, rows: rows - split, concretizingBeforeStep: cutoff)
-            return (offset: pass.offset, dualNorms: pass.inputDualNorms, flops: pass.flops)
+            let pass = BackwardPass(engine, objective: second, rows: rows - split, concretizingBeforeStep: cutoff, deadline: deadline)
+            return (offset: pass.offset, dualNorms: pass.inputDualNorms, flops: pass.flops, interrupted: pass.interrupted)
         })
         count(a)
         flops += b.flops
+        if a.interrupted || b.interrupted { interrupted = true }
         return (a.offset + b.offset, a.inputDualNorms + b.dualNorms)
     }
 
