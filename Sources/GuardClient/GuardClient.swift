@@ -97,6 +97,12 @@ public final class GuardClient: @unchecked Sendable {
         try call(GuardRequest(id: makeID(), op: .health))
     }
 
+    /// Re-reads the sidecar's policy and models (`reload`, an admin op): the models served from now on,
+    /// or `reload_failed` / `forbidden`.
+    public func reload() throws(GuardClientError) -> Reply {
+        try call(GuardRequest(id: makeID(), op: .reload))
+    }
+
     /// The served models and their policies (`models`).
     public func models() throws(GuardClientError) -> Reply {
         try call(GuardRequest(id: makeID(), op: .models))

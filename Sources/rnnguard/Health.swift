@@ -19,15 +19,7 @@ struct Health: ParsableCommand {
     }
 
     func run() throws {
-        let reply: Reply
-        do {
-            let client = try GuardClient(endpoint: endpoint, timeoutMilliseconds: timeoutMs)
-            reply = try client.health()
-        } catch {
-            JSONOutput.error("\(endpoint): \(error)")
-            throw ExitCode(1)
-        }
-        try JSONOutput.line(reply)
+        let reply = try askSidecar(at: endpoint, timeoutMs: timeoutMs) { client throws(GuardClientError) in try client.health() }
         guard reply.isOK, reply.health?.state == "serving" else { throw ExitCode(1) }
     }
 }

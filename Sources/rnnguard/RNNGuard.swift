@@ -8,5 +8,5 @@ struct RNNGuard: ParsableCommand {
         abstract: "Verified deployment of sequence models: predictions with POPQORN certified radii.",
         version: "0.1.0",
         subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self,
-                      ImportONNX.self, Health.self, Proxy.self, Report.self])
+                      ImportONNX.self, Health.self, Reload.self, Proxy.self, Report.self])
 }

@@ -93,6 +93,22 @@ struct CommandLineTests {
         }
     }
 
+    /// `rnnguard reload` from the sidecar's own host: a policy that loads is served (exit 0, the models
+    /// listed); one that does not is `reload_failed` (exit 1) and the old set keeps answering.
+    @Test func reloadSwapsThePolicyOrSaysWhyNot() throws {
+        let policy = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-reload-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: policy) }
+        let (server, endpoint) = try startServe(name: "reload", policy: policy)
+        defer { stopServe(server) }
+        let good = try rnnguard(["reload", "--endpoint", endpoint])
+        let models = try #require(good.jsonLines.first?["models"] as? [[String: Any]])
+        #expect(good.status == 0 && models.map { $0["name"] as? String } == ["digits"])
+        try "models: [".write(to: policy, atomically: true, encoding: .utf8)
+        let broken = try rnnguard(["reload", "--endpoint", endpoint])
+        #expect(broken.status == 1 && broken.jsonLines.first?["code"] as? String == "reload_failed")
+        #expect(try rnnguard(["health", "--endpoint", endpoint]).status == 0)
+    }
+
     /// The probe a container runs: no sidecar at the endpoint is exit 1 with one error line, quickly.
     @Test func healthFailsWhenNothingAnswers() throws {
         let run = try rnnguard(["health", "--endpoint", "tcp://127.0.0.1:9", "--timeout-ms", "200"])
@@ -327,10 +343,11 @@ struct CommandLineTests {
 
 /// `rnnguard serve` with one worker and one model, `digits` (digits-rnn-tanh, cheap to certify, no
 /// deadline, certified in `mode`), on a free loopback port, once it answers `health`; stop it with
-/// ``stopServe(_:)``.
-private func startServe(name: String, mode: String = "threshold") throws -> (Process, String) {
+/// ``stopServe(_:)``. The policy is written to `policy` when given (kept, for a reload; the caller
+/// removes it), else to a temporary file removed once the server has read it.
+private func startServe(name: String, mode: String = "threshold", policy: URL? = nil) throws -> (Process, String) {
     let port = try freePort()
-    let config = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-\(name)-\(UUID().uuidString).yaml")
+    let config = policy ?? FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-\(name)-\(UUID().uuidString).yaml")
     try """
         listen: tcp://127.0.0.1:\(port)
         workers: 1
@@ -338,8 +355,8 @@ private func startServe(name: String, mode: String = "threshold") throws -> (Pro
           - {name: digits, path: examples/models/digits-rnn-tanh, certify: {mode: \(mode)},
              decide: {accept_at_or_above: 0.1, refuse_below: 0.01}}
         """.write(to: config, atomically: true, encoding: .utf8)
-    // serve has read it once it answers; a reload would need it, these tests send none.
-    defer { try? FileManager.default.removeItem(at: config) }
+    // serve has read it once it answers; only a reload reads it again.
+    defer { if policy == nil { try? FileManager.default.removeItem(at: config) } }
     let process = Process()
     process.executableURL = binary
     process.arguments = ["serve", "--config", config.path, "--log-level", "error"]
