@@ -146,12 +146,15 @@ struct LinearBoundEngine: Sendable {
         guard frameColumns[id] == nil else { return }
         let bounds = operations[id].forward(node: id, in: self, flops: &flops)
         let (l, u) = bounds.concretized(frames: frames, norm: norm, epsilon: epsilon)
-        for k in 0..<sizes[id] {
-            let (a, b) = (max(lower[id][k], l[k]), min(upper[id][k], u[k]))
-            // Both enclose the same values; they cross only by rounding on a (near-)constant neuron.
-            (lower[id][k], upper[id][k]) = (min(a, b), max(a, b))
-        }
+        for k in 0..<sizes[id] { narrow(id, k, lower: l[k], upper: u[k]) }
         if lastUse[id] != id { symbolic[id] = bounds }
+    }
+
+    /// Intersects neuron k of `node`'s interval with [l, u], another sound enclosure of the same values.
+    /// The two cross only by rounding on a (near-)constant neuron, so the result is put in order.
+    private mutating func narrow(_ node: NodeID, _ k: Int, lower l: Double, upper u: Double) {
+        let (a, b) = (max(lower[node][k], l), min(upper[node][k], u))
+        (lower[node][k], upper[node][k]) = (min(a, b), max(a, b))
     }
 
     /// Forward mode: a node's symbolic bounds (a constant for a node no perturbed frame reaches, the
@@ -200,10 +203,8 @@ struct LinearBoundEngine: Sendable {
             for k in 0..<sizes[node] {
                 // Widened by far more than the rounding of a pass can move a bound, so a relaxation built
                 // on [l, u] covers every value the neuron really takes.
-                let l = max(lower[node][k], bounds[offset + k] - 1e-12 * (1 + abs(bounds[offset + k])))
-                let u = min(upper[node][k], -bounds[half + offset + k] + 1e-12 * (1 + abs(bounds[half + offset + k])))
-                // Both enclose the same values; they cross only by rounding on a (near-)constant neuron.
-                (lower[node][k], upper[node][k]) = (min(l, u), max(l, u))
+                narrow(node, k, lower: bounds[offset + k] - 1e-12 * (1 + abs(bounds[offset + k])),
+                       upper: -bounds[half + offset + k] + 1e-12 * (1 + abs(bounds[half + offset + k])))
             }
             offset += sizes[node]
             refined[node] = true
