@@ -8,6 +8,7 @@ import Testing
 struct BoundMethodTests {
     static let methods: [(BoundMethod, fitted: Bool)] = [(.interval, true), (.window(0), true), (.window(1), true),
                                                          (.window(2), false), (.forward, true), (.forward, false),
+                                                         (.zonotope(0), true), (.zonotope(2), false), (.zonotope(128), true),
                                                          (.full, false)]
 
     /// Every node of every random model (RNN tanh/ReLU, LSTM, GRU, 1-3 layers, saturating weights) stays
@@ -70,7 +71,7 @@ struct BoundMethodTests {
         let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 98)
         let label = try model.predict(sequence).label
         for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(1)), Perturbation(norm: .l1)] {
-            for method in [BoundMethod.window(1), .forward, .full] {
+            for method in [BoundMethod.window(1), .forward, .zonotope(2), .full] {
                 let certifier = Certifier(model: model, method: method, marginIterations: 0)
                 let radius = try certifier.radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2).radius
                 guard radius > 0 else { continue }
@@ -103,22 +104,27 @@ struct BoundMethodTests {
         #expect(alone.passes == shared.passes && alone.flops == shared.flops)
     }
 
-    /// At a tiny radius every relaxation is nearly exact, so forward-mode bounds must be nearly as narrow
-    /// as the full method's: a gross widening would be a defect in some operation's forward verb.
+    /// At a tiny radius every relaxation is nearly exact, so forward-mode bounds and zonotopes (even
+    /// reduced to no kept symbol: reduction folds only the relaxations' second-order symbols) must be
+    /// nearly as narrow as the full method's: a gross widening would be a defect in some operation's
+    /// forward or zonotope verb.
     @Test(arguments: randomModelSpecs.indices)
-    func forwardBoundsAreNearlyExactAtATinyRadius(modelIndex: Int) throws {
+    func carriedBoundsAreNearlyExactAtATinyRadius(modelIndex: Int) throws {
         let model = randomModelSpecs[modelIndex].make(90)
         let sequence = SequenceClassifier.randomSequence(length: 5, inputSize: 3, seed: 91)
         let certifier = Certifier(model: model)
         for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(2))] {
             let problem = try certifier.problem(sequence, label: 0, perturbation: perturbation, target: nil)
             let full = LinearBoundEngine(problem: problem, epsilon: 1e-6)
-            let forward = LinearBoundEngine(problem: problem, epsilon: 1e-6, method: .forward)
-            for id in full.lower.indices {
-                for k in full.lower[id].indices {
-                    let exact = full.upper[id][k] - full.lower[id][k]
-                    let width = forward.upper[id][k] - forward.lower[id][k]
-                    #expect(width <= 1.5 * exact + 1e-9, "\(randomModelSpecs[modelIndex].name) \(perturbation) node \(id)[\(k)]: \(width) vs \(exact)")
+            for method in [BoundMethod.forward, .zonotope(0)] {
+                let carried = LinearBoundEngine(problem: problem, epsilon: 1e-6, method: method)
+                for id in full.lower.indices {
+                    for k in full.lower[id].indices {
+                        let exact = full.upper[id][k] - full.lower[id][k]
+                        let width = carried.upper[id][k] - carried.lower[id][k]
+                        #expect(width <= 1.5 * exact + 1e-9,
+                                "\(randomModelSpecs[modelIndex].name) \(method) \(perturbation) node \(id)[\(k)]: \(width) vs \(exact)")
+                    }
                 }
             }
         }
@@ -147,7 +153,9 @@ struct BoundMethodTests {
         #expect(BoundMethod(argument: "forward") == .forward)
         #expect(BoundMethod(argument: "window") == .window(BoundMethod.defaultWindow))
         #expect(BoundMethod(argument: "window:7")?.description == "window:7")
-        for bad in ["window:-1", "window:x", "window:1:2", "fast", ""] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }
+        #expect(BoundMethod(argument: "zonotope") == .zonotope(BoundMethod.defaultKeptSymbols))
+        #expect(BoundMethod(argument: "zonotope:0")?.description == "zonotope:0")
+        for bad in ["window:-1", "window:x", "window:1:2", "zonotope:-3", "zonotope:", "forward:2", "fast", ""] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }
     }
 }
 

@@ -175,3 +175,60 @@ struct OperatorMonotonicityTests {
         }
     }
 }
+
+/// The parallel bands of the zonotope method (`ParallelBand`): every point of every test interval or box
+/// lies within the band, and a one-variable band is no wider than the function's own spread about its
+/// slope (DeepZ's band is exact at the interval's ends).
+@Suite("Parallel bands are sound on dense grids")
+struct ParallelBandTests {
+    static let unary: [any UnaryOperator.Type] = [Tanh.self, Sigmoid.self, ReLU.self, Identity.self]
+    static let binary: [any BinaryOperator.Type] = [SigmoidTanhProduct.self, SigmoidLinearProduct.self,
+                                                    ComplementSigmoidProduct.self]
+
+    @Test(arguments: 0..<4)
+    func aBandEnclosesTheFunction(operatorIndex: Int) {
+        let op = Self.unary[operatorIndex]
+        var rng = SplitMix64(seed: 17)
+        for (l, u) in testIntervals(count: 3000, seed: UInt64(200 + operatorIndex)) {
+            let band = op.parallelBand(lower: l, upper: u)
+            #expect(band.slopeY == 0 && band.halfWidth >= 0)
+            var low = Double.infinity, high = -Double.infinity
+            // 0 as well: where ReLU's kink puts the smallest value of max(0, x) - slope x.
+            for x in points(l, u, rng: &rng) + (l < 0 && u > 0 ? [0] : []) {
+                let gap = op.value(x) - (band.slopeX * x + band.intercept)
+                // The test's own arithmetic rounds too: a few ulps of the terms it combined.
+                let rounding = 4e-16 * (abs(op.value(x)) + abs(band.slopeX * x) + abs(band.intercept))
+                #expect(abs(gap) <= band.halfWidth + rounding, "\(op.name) band on [\(l), \(u)] at \(x): \(gap) vs \(band.halfWidth)")
+                low = min(low, op.value(x) - band.slopeX * x)
+                high = max(high, op.value(x) - band.slopeX * x)
+            }
+            let scale = 1 + abs(op.value(l)) + abs(op.value(u)) + abs(band.slopeX) * (abs(l) + abs(u))
+            #expect(band.halfWidth <= (high - low) / 2 + 1e-11 * scale, "\(op.name) band on [\(l), \(u)] is loose")
+        }
+    }
+
+    @Test(arguments: 0..<3)
+    func aBandEnclosesTheSurface(operatorIndex: Int) {
+        let op = Self.binary[operatorIndex]
+        var rng = SplitMix64(seed: 19)
+        for box in testBoxes(count: 1500, seed: UInt64(300 + operatorIndex)) {
+            let band = op.parallelBand(on: box)
+            #expect(band.halfWidth >= 0)
+            var samples: [(Double, Double)] = []
+            for i in 0...12 {
+                for j in 0...12 {
+                    samples.append((box.xl + (box.xu - box.xl) * Double(i) / 12, box.yl + (box.yu - box.yl) * Double(j) / 12))
+                }
+            }
+            for _ in 0..<60 {
+                samples.append((Double.random(in: box.xl...box.xu, using: &rng), Double.random(in: box.yl...box.yu, using: &rng)))
+            }
+            for (x, y) in samples {
+                let f = op.value(x, y)
+                let middle = band.slopeX * x + band.slopeY * y + band.intercept
+                let rounding = 4e-16 * (abs(f) + abs(band.slopeX * x) + abs(band.slopeY * y) + abs(band.intercept))
+                #expect(abs(f - middle) <= band.halfWidth + rounding, "\(op.name) band on \(box) at (\(x), \(y))")
+            }
+        }
+    }
+}

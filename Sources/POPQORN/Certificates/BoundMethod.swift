@@ -12,6 +12,11 @@
 ///   carried one operation at a time, so no intermediate bound walks back in time. Each step costs a
 ///   product with the perturbation's width (T x input size when every frame is perturbed, one frame's
 ///   size when one is); tighter than windows on long sequences, looser than full.
+/// - `zonotope(keep)`: zonotopes (`Zonotope`; DeepZ, Singh et al., NeurIPS 2018; Cert-RNN, Du et al.,
+///   CCS 2021): one affine form per node in the perturbation and in shared noise symbols, one new symbol
+///   per relaxed neuron. Linear maps are exact, so unlike forward mode nothing wraps at every step; each
+///   node keeps its `keep` largest symbols and boxes the rest. Cost linear in T times the perturbation's
+///   width plus `keep`.
 /// - `full`: back-substitution to the input for every intermediate bound (POPQORN, CROWN): cost
 ///   quadratic in T, tightest.
 ///
@@ -21,38 +26,57 @@ public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
     case interval
     case window(Int)
     case forward
+    case zonotope(Int)
     case full
 
     /// Whether intermediate bounds come from backward passes (windowed or full).
     var backSubstitutesIntermediateBounds: Bool {
         switch self {
-        case .interval, .forward: return false
+        case .interval, .forward, .zonotope: return false
         case .window, .full: return true
         }
     }
 
-    /// Parses "interval", "window:K" (or "window", K = 4), "forward" and "full".
+    /// Whether each node carries a function of delta forward (forward mode, zonotopes).
+    var carriesNodesForward: Bool {
+        switch self {
+        case .forward, .zonotope: return true
+        case .interval, .window, .full: return false
+        }
+    }
+
+    /// Parses "interval", "window:K" (or "window", K = 4), "forward", "zonotope:K" (or "zonotope", K =
+    /// `defaultKeptSymbols`) and "full".
     public init?(argument: String) {
         switch argument {
         case "interval": self = .interval
         case "full": self = .full
         case "forward": self = .forward
         case "window": self = .window(Self.defaultWindow)
+        case "zonotope": self = .zonotope(Self.defaultKeptSymbols)
         default:
             let parts = argument.split(separator: ":")
-            guard parts.count == 2, parts[0] == "window", let k = Int(parts[1]), k >= 0, k <= 100_000 else { return nil }
-            self = .window(k)
+            guard parts.count == 2, let k = Int(parts[1]), k >= 0, k <= 100_000 else { return nil }
+            switch parts[0] {
+            case "window": self = .window(k)
+            case "zonotope": self = .zonotope(k)
+            default: return nil
+            }
         }
     }
 
     /// The window the benchmark found best between cost and radius (docs/performance.md).
     public static let defaultWindow = 4
 
+    /// Symbols a zonotope keeps per node (docs/performance.md).
+    public static let defaultKeptSymbols = 128
+
     public var description: String {
         switch self {
         case .interval: return "interval"
         case .window(let k): return "window:\(k)"
         case .forward: return "forward"
+        case .zonotope(let k): return "zonotope:\(k)"
         case .full: return "full"
         }
     }

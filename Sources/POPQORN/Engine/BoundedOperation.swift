@@ -14,6 +14,9 @@ import SequenceModels
 /// - `forward`: the node's linear bounds in the perturbation (`SymbolicBounds`) from its operands'
 ///   (`LinearBoundEngine.symbolic(of:)`) and, for a nonlinearity, its default planes: forward mode, for
 ///   `BoundMethod.forward`. Products are counted in `flops`.
+/// - `zonotope`: the node's `Zonotope` from its operands' (`LinearBoundEngine.zonotope(of:)`): exact for a
+///   linear operation, the middle of its default planes plus one new symbol per neuron for a
+///   nonlinearity (`LinearBoundEngine.relaxedZonotope`), for `BoundMethod.zonotope`.
 protocol BoundedOperation: GraphOperation {
     /// False when the certifier has no relaxation for the operation's function.
     var isRelaxable: Bool { get }
@@ -21,6 +24,7 @@ protocol BoundedOperation: GraphOperation {
     func backward(_ c: [Double], node: NodeID, pass: inout BackwardPass)
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double]
     func forward(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> SymbolicBounds
+    func zonotope(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> Zonotope
 }
 
 extension BoundedOperation {

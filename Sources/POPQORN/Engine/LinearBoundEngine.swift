@@ -46,14 +46,20 @@ struct LinearBoundEngine: Sendable {
     let cores: ComputeCores
     /// When the walk and its passes stop (`interrupted`).
     let deadline: ContinuousClock.Instant?
-    /// Forward mode (`BoundMethod.forward`): each perturbed frame's first column in delta (nil for every
+    /// Forward mode and zonotopes: each perturbed frame's first column in delta (nil for every
     /// other node), frames in step order, and the frames' (first column, width).
     let frameColumns: [Int?]
     let frames: [(start: Int, width: Int)]
     /// Forward mode: each walked node's symbolic bounds, dropped once its last consumer is walked.
     private var symbolic: [SymbolicBounds?]
-    /// Each node's last consumer (itself when none), after which its symbolic bounds are not needed.
-    private let lastUse: [NodeID]
+    /// Zonotope method: each walked node's zonotope, dropped once its last consumer is walked.
+    private(set) var zonotopes: [Zonotope?]
+    /// Zonotope method: the nodes of the step being walked that a later step reads (recurrent states),
+    /// reduced once the walk leaves their step.
+    private var statesToReduce: [NodeID] = []
+    /// Each node's last consumer (itself when none), after which its symbolic bounds or zonotope are not
+    /// needed.
+    let lastUse: [NodeID]
 
     /// Relaxes the whole graph, unless `deadline` passes first (checked between nodes, so a long
     /// sequence cannot hold a worker past its budget).
@@ -77,10 +83,11 @@ struct LinearBoundEngine: Sendable {
         defaultPlanes = [[Plane]](repeating: [], count: graph.nodes.count)
         lower.reserveCapacity(graph.nodes.count)
         upper.reserveCapacity(graph.nodes.count)
-        (frameColumns, frames, lastUse) = method == .forward
+        (frameColumns, frames, lastUse) = method.carriesNodesForward
             ? Self.forwardLayout(problem)
             : ([Int?](repeating: nil, count: graph.nodes.count), [], Array(graph.nodes.indices))
         symbolic = [SymbolicBounds?](repeating: nil, count: method == .forward ? graph.nodes.count : 0)
+        zonotopes = [Zonotope?](repeating: nil, count: method.carriesNodesForward && method != .forward ? graph.nodes.count : 0)
         for id in graph.nodes.indices {
             if let deadline, ContinuousClock.now >= deadline {
                 interrupted = true
@@ -134,6 +141,33 @@ struct LinearBoundEngine: Sendable {
         }
         defaultPlanes[id] = defaults
         if method == .forward { walkForward(id) }
+        if case .zonotope = method { walkZonotope(id) }
+    }
+
+    /// Zonotope method: the node's zonotope from its operands', its concretization intersected with the
+    /// interval bounds, and the operands' zonotopes dropped when this node was their last use.
+    ///
+    /// A recurrent state keeps all its symbols while its own step is walked (so the step's other nodes
+    /// share them) and is reduced to `BoundMethod.zonotope(keep)`'s symbols when the walk moves on: what
+    /// bounds the cost per step.
+    private mutating func walkZonotope(_ id: NodeID) {
+        defer {
+            for operand in graph.nodes[id].operation.inputs where lastUse[operand] == id { zonotopes[operand] = nil }
+        }
+        if case .zonotope(let keep) = method, let state = statesToReduce.first, steps[state] != steps[id] {
+            for state in statesToReduce {
+                let names = symbolNames(of: state, band: false)
+                zonotopes[state]?.reduce(keep: keep, reductionIDs: names)
+            }
+            statesToReduce = []
+        }
+        guard frameColumns[id] == nil else { return }
+        let zonotope = operations[id].zonotope(node: id, in: self, flops: &flops)
+        let (l, u) = zonotope.concretized(frames: frames, norm: norm, epsilon: epsilon)
+        for k in 0..<sizes[id] { narrow(id, k, lower: l[k], upper: u[k]) }
+        // Kept until its last consumer is walked; an output (no consumer) is kept for the margin.
+        zonotopes[id] = zonotope
+        if steps[lastUse[id]] != steps[id] { statesToReduce.append(id) }
     }
 
     /// Forward mode: the node's symbolic bounds from its operands', their concretization intersected with
@@ -239,6 +273,13 @@ struct LinearBoundEngine: Sendable {
     /// its `BackwardPass.inputDualNorms`.
     mutating func lowerBounds(of objective: [(NodeID, [Double])], rows: Int) -> (bounds: [Double], dualNorms: [Double]) {
         splitLowerBounds(of: objective, rows: rows, concretizingBeforeStep: nil)
+    }
+
+    /// With the zonotope method, lower bounds of `rows` linear functions of output node `node` (and their
+    /// input dual norms) read off its zonotope; nil for other methods.
+    mutating func zonotopeLowerBounds(of node: NodeID, rows: [Double], count: Int) -> (bounds: [Double], dualNorms: [Double])? {
+        guard case .zonotope = method, let zonotope = zonotopes[node] else { return nil }
+        return zonotope.lowerBounds(of: rows, count: count, frames: frames, norm: norm, epsilon: epsilon, flops: &flops)
     }
 
     /// One backward pass with the default relaxations, its rows shared with a borrowed idle core when

@@ -69,21 +69,14 @@ extension AffineOperation: BoundedOperation {
             let source = term.node
             let columns = engine.sizes[source]
             terms += columns
-            let constant = !engine.perturbed[source] || engine.frameColumns[source] != nil
+            if let known = Self.knownPart(of: term, size: n, in: engine, flops: &flops) {
+                result.addToOffsets(known.centre, magnitude: known.magnitude)
+                if let frame = known.frame { result.addExact(frame.map, columns: columns, at: frame.start, epsilon: engine.epsilon) }
+                continue
+            }
             switch term.map {
             case .dense(let m):
                 let magnitudes = m.storage.map(abs)
-                if constant {
-                    // A frame's value is its centre plus delta; the centre part is a constant.
-                    var offset = [Double](repeating: 0, count: n), size = offset
-                    GEMM.accumulate(&offset, m.storage, vector: engine.centre[source], m: n, k: columns, flops: &flops)
-                    GEMM.accumulate(&size, magnitudes, vector: engine.centre[source].map(abs), m: n, k: columns, flops: &flops)
-                    result.addToOffsets(offset, magnitude: size)
-                    if let start = engine.frameColumns[source] {
-                        result.addExact(m.storage, columns: columns, at: start, epsilon: engine.epsilon)
-                    }
-                    continue
-                }
                 let operand = engine.symbolic(of: source)
                 let sw = operand.width
                 let centre = zip(operand.lower, operand.upper).map { ($0 + $1) / 2 }
@@ -101,21 +94,72 @@ extension AffineOperation: BoundedOperation {
                 GEMM.accumulate(&size, magnitudes, vector: operand.magnitude, m: n, k: columns, flops: &flops)
                 result.addCentred(p, q, columns: sw, offsets: po, qo, magnitude: size.map { 2 * $0 })
             case .scaled(let s):
-                if constant {
-                    result.addToOffsets(engine.centre[source].map { s * $0 }, magnitude: engine.centre[source].map { abs(s * $0) })
-                    if let start = engine.frameColumns[source] {
-                        var diagonal = [Double](repeating: 0, count: n * columns)
-                        for k in 0..<n { diagonal[k * columns + k] = s }
-                        result.addExact(diagonal, columns: columns, at: start, epsilon: engine.epsilon)
-                    }
-                    continue
-                }
                 let scale = [Double](repeating: s, count: n)
                 result.add(engine.symbolic(of: source), lowerScale: scale, upperScale: scale)
             }
         }
         result.finish(epsilon: engine.epsilon, terms: terms)
         return result
+    }
+
+    /// sum_i M_i v_i + b term by term, exactly: a constant operand or a frame's centre adds to the centre, a
+    /// frame's delta adds M on its own columns, any other operand's zonotope is mapped whole.
+    func zonotope(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> Zonotope {
+        let n = bias.count
+        let operands = terms.map { term in
+            Self.isKnown(term, in: engine) ? nil : engine.zonotope(of: term.node)
+        }
+        var result = Zonotope(size: n, width: terms.map { engine.zonotopeWidth(of: $0.node) }.max() ?? 0,
+                              freshIDs: Zonotope.symbols(of: operands.compactMap { $0 }), centre: bias)
+        var count = 1
+        for (term, operand) in zip(terms, operands) {
+            let columns = engine.sizes[term.node]
+            count += columns
+            guard let operand else {
+                guard let known = Self.knownPart(of: term, size: n, in: engine, flops: &flops) else { continue }
+                result.addToCentre(known.centre, magnitude: known.magnitude)
+                if let frame = known.frame { result.addExact(frame.map, columns: columns, at: frame.start, epsilon: engine.epsilon) }
+                continue
+            }
+            switch term.map {
+            case .dense(let m): result.addMapped(operand, matrix: m.storage, flops: &flops)
+            case .scaled(let s): result.addScaled(operand, scale: [Double](repeating: s, count: n))
+            }
+        }
+        result.finish(epsilon: engine.epsilon, terms: count)
+        return result
+    }
+
+    private typealias Term = (node: NodeID, map: LinearMap)
+
+    /// Whether a term's operand is a constant or a perturbed frame: known apart from delta itself.
+    private static func isKnown(_ term: Term, in engine: LinearBoundEngine) -> Bool {
+        !engine.perturbed[term.node] || engine.frameColumns[term.node] != nil
+    }
+
+    /// For a term whose operand is a constant or a perturbed frame (nil otherwise): M times its centre
+    /// (with the products' absolute sums, which bound their rounding) and, for a frame, the map M that its
+    /// own columns of delta get exactly.
+    private static func knownPart(of term: Term, size n: Int, in engine: LinearBoundEngine, flops: inout Int)
+        -> (centre: [Double], magnitude: [Double], frame: (map: [Double], start: Int)?)? {
+        guard isKnown(term, in: engine) else { return nil }
+        let value = engine.centre[term.node]
+        let columns = value.count
+        var centre = [Double](repeating: 0, count: n), magnitude = centre
+        let map: [Double]
+        switch term.map {
+        case .dense(let m):
+            GEMM.accumulate(&centre, m.storage, vector: value, m: n, k: columns, flops: &flops)
+            GEMM.accumulate(&magnitude, m.storage.map(abs), vector: value.map(abs), m: n, k: columns, flops: &flops)
+            map = m.storage
+        case .scaled(let s):
+            centre = value.map { s * $0 }
+            magnitude = value.map { abs(s * $0) }
+            var diagonal = [Double](repeating: 0, count: n * columns)
+            for k in 0..<n { diagonal[k * columns + k] = s }
+            map = diagonal
+        }
+        return (centre, magnitude, engine.frameColumns[term.node].map { (map, $0) })
     }
 
     /// The bias broadcast, and each input's adjoint carried back through its map: g += g_in M^T.

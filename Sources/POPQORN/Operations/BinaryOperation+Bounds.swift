@@ -47,6 +47,15 @@ extension BinaryOperation: BoundedOperation {
         return result
     }
 
+    /// The function's parallel band on each neuron's box (`BinaryOperator.parallelBand`).
+    func zonotope(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> Zonotope {
+        guard let op = relaxable else { preconditionFailure("\(function.name) has no relaxation") }
+        let bands = engine.lower[x].indices.map { k in
+            op.parallelBand(on: Box(xl: engine.lower[x][k], xu: engine.upper[x][k], yl: engine.lower[y][k], yu: engine.upper[y][k]))
+        }
+        return engine.bandedZonotope(node: node, bands: bands, x: x, y: y)
+    }
+
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         pass.relaxedAdjoint(node: node, x: x, y: y)
     }

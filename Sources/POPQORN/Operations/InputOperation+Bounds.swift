@@ -37,6 +37,16 @@ extension InputOperation: BoundedOperation {
         return result
     }
 
+    /// x0 + delta_frame, the identity on the frame's own columns.
+    func zonotope(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> Zonotope {
+        let n = engine.sizes[node]
+        let start = engine.frameColumns[node] ?? 0
+        var result = Zonotope(size: n, width: start + n, freshIDs: [], centre: engine.centre[node])
+        for k in 0..<n { result.inputs[k * result.width + start + k] = 1 }
+        result.finish(epsilon: engine.epsilon, terms: 1)
+        return result
+    }
+
     /// d/dc of c . x0 - eps ||c||_q.
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         let engine = pass.pass.engine

@@ -70,6 +70,27 @@ extension MaxOperation: BoundedOperation {
         return result
     }
 
+    /// The chosen input where it dominates; elsewhere the middle of [x_j*, max_j u_j] with half its
+    /// largest width, (max_j u_j - l_j*) / 2, on the neuron's own symbol.
+    func zonotope(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> Zonotope {
+        let n = engine.sizes[node]
+        let choice = relaxation(in: engine, size: n)
+        var intercept = [Double](repeating: 0, count: n), halfWidth = intercept
+        var slopes = sources.map { _ in intercept }
+        for k in 0..<n {
+            if choice[k].dominant {
+                slopes[choice[k].best][k] = 1
+                continue
+            }
+            let lowest = engine.lower[sources[choice[k].best]][k]
+            slopes[choice[k].best][k] = 0.5
+            intercept[k] = choice[k].upper / 2
+            halfWidth[k] = (choice[k].upper - lowest) / 2 + 1e-15 * (abs(choice[k].upper) + abs(lowest))
+        }
+        let operands = sources.indices.filter { slopes[$0].contains { $0 != 0 } }.map { (sources[$0], slopes[$0]) }
+        return engine.relaxedZonotope(node: node, operands: operands, intercept: intercept, halfWidth: halfWidth)
+    }
+
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         let engine = pass.pass.engine
         let n = engine.sizes[node]

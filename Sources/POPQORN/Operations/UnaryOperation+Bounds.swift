@@ -40,6 +40,16 @@ extension UnaryOperation: BoundedOperation {
         return result
     }
 
+    /// The function's parallel band on each neuron's interval (`UnaryOperator.parallelBand`).
+    func zonotope(node: NodeID, in engine: LinearBoundEngine, flops: inout Int) -> Zonotope {
+        // Checked when the problem was set up (`boundedOperations`).
+        guard let op = relaxable else { preconditionFailure("\(function.name) has no relaxation") }
+        let bands = engine.lower[source].indices.map { k in
+            op.parallelBand(lower: engine.lower[source][k], upper: engine.upper[source][k])
+        }
+        return engine.bandedZonotope(node: node, bands: bands, x: source, y: nil)
+    }
+
     func adjoint(_ c: [Double], node: NodeID, pass: inout AdjointPass) -> [Double] {
         pass.relaxedAdjoint(node: node, x: source, y: nil)
     }

@@ -23,6 +23,13 @@ extension ComplementSigmoidProduct: BinaryOperator {
 
     public static var hasInteriorExtrema: Bool { false }
 
+    /// sigma(x') y's band on the reflected box, its x slope negated.
+    public static func parallelBand(on box: Box) -> ParallelBand {
+        var band = SigmoidLinearProduct.parallelBand(on: reflected(box))
+        band.slopeX = -band.slopeX
+        return band
+    }
+
     private static func reflected(_ box: Box) -> Box { Box(xl: -box.xu, xu: -box.xl, yl: box.yl, yu: box.yu) }
     private static func reflected(_ plane: Plane) -> Plane { Plane(a: -plane.a, b: plane.b, c: plane.c) }
 }

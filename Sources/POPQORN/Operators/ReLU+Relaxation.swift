@@ -13,6 +13,16 @@ extension ReLU: UnaryOperator {
                           upperSlope: slope, upperIntercept: -slope * l + rounding)
     }
 
+    /// Stable neurons are exact. On an unstable one (DeepZ) max(0, x) - s x with s = u / (u - l) is -s x
+    /// on [l, 0] and (1 - s) x on [0, u]: it runs from -s l at l down to 0 at 0 and back up to
+    /// (1 - s) u = -s l at u, so the band is [0, -s l].
+    public static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand {
+        if l >= 0 { return .linear(slope: 1) }
+        if u <= 0 { return .linear(slope: 0) }
+        let slope = u / (u - l)
+        return .between(low: 0, high: -slope * l, slope: slope, size: abs(l) + abs(u))
+    }
+
     /// On an unstable neuron both lower lines, 0 and x, are offered: their combinations are every slope
     /// in [0, 1], alpha-CROWN's family.
     public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {

@@ -10,6 +10,24 @@ extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
                 sigma * Factor.derivativeRange(lower: box.yl, upper: box.yu))
     }
 
+    /// With s = sigma(x) in [sl, su] (middle s0, half-width rs), t = g(y) in [tl, tu] (t0, rt), and each
+    /// factor in its own band (s = a1 x + m1 + e1, t = a2 y + m2 + e2):
+    ///     s t = s0 t + t0 s - s0 t0 + (s - s0)(t - t0),  |(s - s0)(t - t0)| <= rs rt,
+    /// so s t = t0 a1 x + s0 a2 y + (s0 m2 + t0 m1 - s0 t0) + error, |error| <= |s0| |e2| + |t0| |e1| + rs rt.
+    /// The factors' ranges are exact because both are monotone; the widening covers their rounding.
+    public static func parallelBand(on box: Box) -> ParallelBand {
+        let (sl, su) = (Sigmoid.value(box.xl), Sigmoid.value(box.xu))
+        let (tl, tu) = (Factor.value(box.yl), Factor.value(box.yu))
+        let (s0, rs, t0, rt) = ((sl + su) / 2, (su - sl) / 2, (tl + tu) / 2, (tu - tl) / 2)
+        let (sigma, factor) = (Sigmoid.parallelBand(lower: box.xl, upper: box.xu), Factor.parallelBand(lower: box.yl, upper: box.yu))
+        let error = abs(s0) * factor.halfWidth + abs(t0) * sigma.halfWidth + rs * rt
+        let size = (abs(s0) + abs(t0)) * (1 + abs(box.xl) + abs(box.xu) + abs(box.yl) + abs(box.yu)
+                                           + abs(sigma.intercept) + abs(factor.intercept)) + error
+        return ParallelBand(slopeX: t0 * sigma.slopeX, slopeY: s0 * factor.slopeX,
+                            intercept: s0 * factor.intercept + t0 * sigma.intercept - s0 * t0,
+                            halfWidth: error + 1e-13 * size + .leastNormalMagnitude)
+    }
+
     /// sigma'(x) g(y) = slope.
     public static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double] {
         let factor = Factor.value(y)

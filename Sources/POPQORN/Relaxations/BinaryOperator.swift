@@ -27,6 +27,8 @@ public protocol BinaryOperator: PairwiseFunction {
     static func quickRelaxations(on box: Box) -> Relaxation
     /// The exact range on the box.
     static func range(on box: Box) -> (Double, Double)
+    /// A sound parallel band on the box (`ParallelBand`), for the zonotope method.
+    static func parallelBand(on box: Box) -> ParallelBand
 }
 
 extension BinaryOperator {

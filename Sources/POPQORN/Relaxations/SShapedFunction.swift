@@ -7,6 +7,17 @@ import SequenceModels
 protocol SShapedFunction: UnaryOperator {}
 
 extension SShapedFunction {
+    /// DeepZ's band: with the slope the smallest f' on [l, u] (at the end farthest from 0, as f' is even
+    /// and decreasing in |x|), f - slope x is non-decreasing on [l, u], so it lies between its values at
+    /// l and u. The slope is lowered by a relative 1e-12 so that its own rounding cannot put it above
+    /// the true smallest derivative.
+    public static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand {
+        let slope = max(0, derivativeRange(lower: l, upper: u).low * (1 - 1e-12))
+        let (fl, fu) = (value(l), value(u))
+        return .between(low: fl - slope * l, high: fu - slope * u, slope: slope,
+                        size: abs(fl) + abs(fu) + slope * (abs(l) + abs(u)))
+    }
+
     /// Lines on [l, u], tangents and chords as in CROWN, written once for the upper line; the lower line is
     /// the upper line of the point-reflected interval [-u, -l], reflected back.
     ///

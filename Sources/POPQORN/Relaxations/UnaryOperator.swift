@@ -12,6 +12,8 @@ public protocol UnaryOperator: ElementwiseFunction {
     static func range(lower l: Double, upper u: Double) -> (Double, Double)
     /// Every sound line on [l, u] worth offering the margin optimizer, `relax`'s lines first.
     static func relaxations(lower l: Double, upper u: Double) -> Relaxation
+    /// A sound parallel band on [l, u] (`ParallelBand`; slopeY = 0), for the zonotope method.
+    static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand
 }
 
 extension UnaryOperator {

@@ -1,0 +1,291 @@
+/// One node's values as an affine form in the perturbation and in shared noise symbols (a zonotope,
+/// DeepZ of Singh et al., NeurIPS 2018; Cert-RNN of Du et al., CCS 2021, for recurrent cells): for every
+/// delta in the perturbation set there are symbols e_j in [-1, 1] and per-neuron errors |b_k| <= box[k],
+/// the same e_j for every node of one bound computation, with
+///
+///     value[k] = centre[k] + inputs[k] . delta + sum over j of fresh[k][j] * e_j + b_k.
+///
+/// Unlike forward mode's separate lower and upper functions (`SymbolicBounds`), one function serves both
+/// sides, so a linear map is applied exactly: M (A delta + E e) = (M A) delta + (M E) e, with no |M|
+/// wrapping. Each relaxed neuron adds one new symbol, its relaxation's half-width (`fresh` columns are
+/// named by `freshIDs`, so operands line up; `LinearBoundEngine.symbolNames` gives the names). To keep
+/// the cost bounded, a recurrent state keeps its `keep` largest symbols and folds the rest into one new
+/// symbol per neuron (`reduce`; order reduction, Girard 2005). `box` holds only the rounding allowances.
+///
+/// Rounding: as `SymbolicBounds` does, each verb records the size of the terms it combined
+/// (`operandMagnitude`) and `finish` adds to `box` far more than that arithmetic can have erred.
+struct Zonotope {
+    let size: Int
+    /// Columns of delta the node can depend on (a prefix, frames ordered by step).
+    let width: Int
+    var centre: [Double]
+    /// size x width, row-major.
+    var inputs: [Double]
+    /// The noise symbols the node depends on, ascending.
+    private(set) var freshIDs: [Int]
+    /// size x freshIDs.count, row-major.
+    var fresh: [Double]
+    /// Per neuron, the bound on its uncorrelated error b_k.
+    private(set) var box: [Double]
+    /// Per neuron, a bound on |value| over the set. Set by `finish`.
+    private(set) var magnitude: [Double]
+    private var operandMagnitude: [Double]
+
+    init(size: Int, width: Int, freshIDs: [Int], centre: [Double]) {
+        self.size = size
+        self.width = width
+        self.freshIDs = freshIDs
+        self.centre = centre
+        inputs = [Double](repeating: 0, count: size * width)
+        fresh = [Double](repeating: 0, count: size * freshIDs.count)
+        box = [Double](repeating: 0, count: size)
+        magnitude = centre.map(abs)
+        operandMagnitude = centre.map(abs)
+    }
+
+    /// A node no perturbed frame reaches: its value.
+    static func constant(_ value: [Double]) -> Zonotope {
+        Zonotope(size: value.count, width: 0, freshIDs: [], centre: value)
+    }
+
+    /// The ascending union of the operands' symbols, followed by `own` (larger than all of them: a node's
+    /// own symbols are named after its operands', `LinearBoundEngine.symbolNames`).
+    static func symbols(of operands: [Zonotope], own: [Int] = []) -> [Int] {
+        var union = Set<Int>()
+        for operand in operands { union.formUnion(operand.freshIDs) }
+        return union.sorted() + own
+    }
+
+    /// Adds `matrix` (size x operand.size, row-major) times the operand: exactly on its delta and symbol
+    /// coefficients, by |matrix| on its uncorrelated box. The operand's symbols must be among this node's.
+    mutating func addMapped(_ operand: Zonotope, matrix: [Double], flops: inout Int) {
+        let (n, m) = (size, operand.size)
+        GEMM.accumulate(&centre, matrix, vector: operand.centre, m: n, k: m, flops: &flops)
+        let magnitudes = matrix.map(abs)
+        GEMM.accumulate(&box, magnitudes, vector: operand.box, m: n, k: m, flops: &flops)
+        GEMM.accumulate(&operandMagnitude, magnitudes, vector: operand.magnitude, m: n, k: m, flops: &flops)
+        if operand.width == width {
+            GEMM.accumulate(&inputs, matrix, operand.inputs, m: n, n: width, k: m, flops: &flops)
+        } else if operand.width > 0 {
+            var product = [Double](repeating: 0, count: n * operand.width)
+            GEMM.accumulate(&product, matrix, operand.inputs, m: n, n: operand.width, k: m, flops: &flops)
+            Self.addColumns(product, rows: n, count: operand.width, into: &inputs, stride: width, at: Array(0..<operand.width))
+        }
+        guard !operand.freshIDs.isEmpty else { return }
+        if operand.freshIDs == freshIDs {
+            GEMM.accumulate(&fresh, matrix, operand.fresh, m: n, n: freshIDs.count, k: m, flops: &flops)
+        } else {
+            var product = [Double](repeating: 0, count: n * operand.freshIDs.count)
+            GEMM.accumulate(&product, matrix, operand.fresh, m: n, n: operand.freshIDs.count, k: m, flops: &flops)
+            let at = positions(of: operand.freshIDs)
+            Self.addColumns(product, rows: n, count: operand.freshIDs.count, into: &fresh, stride: freshIDs.count, at: at)
+        }
+    }
+
+    /// Adds `scale[k]` times the operand's neuron k to neuron k (operands of the same size).
+    mutating func addScaled(_ operand: Zonotope, scale: [Double]) {
+        let n = size
+        for k in 0..<n {
+            centre[k] += scale[k] * operand.centre[k]
+            box[k] += abs(scale[k]) * operand.box[k]
+            operandMagnitude[k] += abs(scale[k]) * operand.magnitude[k]
+        }
+        let (w, sw) = (width, operand.width)
+        inputs.withUnsafeMutableBufferPointer { inputs in
+            operand.inputs.withUnsafeBufferPointer { source in
+                for k in 0..<n where scale[k] != 0 {
+                    let a = scale[k]
+                    for j in 0..<sw { inputs[k &* w &+ j] += a * source[k &* sw &+ j] }
+                }
+            }
+        }
+        let f = operand.freshIDs.count
+        guard f > 0 else { return }
+        let stride = freshIDs.count
+        let at = operand.freshIDs == freshIDs ? Array(0..<f) : positions(of: operand.freshIDs)
+        fresh.withUnsafeMutableBufferPointer { fresh in
+            operand.fresh.withUnsafeBufferPointer { source in
+                at.withUnsafeBufferPointer { at in
+                    for k in 0..<n where scale[k] != 0 {
+                        let a = scale[k]
+                        for j in 0..<f { fresh[k &* stride &+ at[j]] += a * source[k &* f &+ j] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds `block` (size x `columns`) on the columns of one perturbed frame, starting at `start`: a map of
+    /// the frame's own delta, exact.
+    mutating func addExact(_ block: [Double], columns: Int, at start: Int, epsilon: Double) {
+        for k in 0..<size {
+            var mass = 0.0
+            for j in 0..<columns {
+                inputs[k * width + start + j] += block[k * columns + j]
+                mass += abs(block[k * columns + j])
+            }
+            operandMagnitude[k] += epsilon * mass
+        }
+    }
+
+    /// Adds a constant; its entries came from products whose absolute values sum to `magnitude`.
+    mutating func addToCentre(_ offset: [Double], magnitude: [Double]) {
+        for k in 0..<size {
+            centre[k] += offset[k]
+            operandMagnitude[k] += magnitude[k]
+        }
+    }
+
+    /// Gives each neuron k with `halfWidth[k] > 0` its own symbol with that coefficient: the last symbols
+    /// of `freshIDs`, one per such neuron in order, which the caller put there.
+    mutating func addOwnSymbols(_ halfWidth: [Double]) {
+        let stride = freshIDs.count
+        var column = stride - halfWidth.filter { $0 > 0 }.count
+        for k in 0..<size where halfWidth[k] > 0 {
+            fresh[k * stride + column] = halfWidth[k]
+            operandMagnitude[k] += halfWidth[k]
+            column += 1
+        }
+    }
+
+    /// Ends a node: widens `box` by the rounding allowance of its arithmetic (`terms`: the longest sum
+    /// behind one entry) and of the concretization that will read it.
+    mutating func finish(epsilon: Double, terms: Int) {
+        let (w, f) = (width, freshIDs.count)
+        let allowance = SymbolicBounds.roundingAllowance(terms: max(terms, w + f))
+        inputs.withUnsafeBufferPointer { inputs in
+            fresh.withUnsafeBufferPointer { fresh in
+                for k in 0..<size {
+                    var onInputs = 0.0, onSymbols = 0.0
+                    for j in 0..<w { onInputs += abs(inputs[k &* w &+ j]) }
+                    for j in 0..<f { onSymbols += abs(fresh[k &* f &+ j]) }
+                    let mass = abs(centre[k]) + box[k] + epsilon * onInputs + onSymbols
+                    let margin = allowance * (operandMagnitude[k] + mass) + .leastNormalMagnitude
+                    box[k] += margin
+                    magnitude[k] = mass + margin
+                }
+            }
+        }
+    }
+
+    /// The interval of each neuron over the perturbation set: per frame -+eps ||a_f||_q (Hoelder), each
+    /// symbol -+|coefficient|, and the box.
+    func concretized(frames: [(start: Int, width: Int)], norm: Norm, epsilon: Double) -> (lower: [Double], upper: [Double]) {
+        var low = centre, high = centre
+        let (w, f) = (width, freshIDs.count)
+        inputs.withUnsafeBufferPointer { inputs in
+            fresh.withUnsafeBufferPointer { fresh in
+                for k in 0..<size {
+                    var spread = box[k]
+                    for frame in frames where frame.start < w {
+                        let base = k &* w &+ frame.start
+                        spread += epsilon * norm.dual(UnsafeBufferPointer(rebasing: inputs[base..<(base + frame.width)]))
+                    }
+                    for j in 0..<f { spread += abs(fresh[k &* f &+ j]) }
+                    low[k] -= spread
+                    high[k] += spread
+                }
+            }
+        }
+        return (low, high)
+    }
+
+    /// Lower bounds of linear functions of this node, `rows` (each `size` coefficients a): a . value >=
+    /// a . centre - eps sum over frames ||a A_f||_q - sum_j |a E_j| - |a| . box (Hoelder for delta, |e_j|
+    /// <= 1, |b_k| <= box[k]), lowered by the rounding allowance of that arithmetic. Also each row's
+    /// input dual norm sum_f ||a A_f||_q: the bound at a smaller eps' is the bound plus (eps - eps') times it.
+    func lowerBounds(of rows: [Double], count: Int, frames: [(start: Int, width: Int)], norm: Norm,
+                     epsilon: Double, flops: inout Int) -> (bounds: [Double], dualNorms: [Double]) {
+        let (n, w, f) = (size, width, freshIDs.count)
+        var onInputs = [Double](repeating: 0, count: count * w), onSymbols = [Double](repeating: 0, count: count * f)
+        GEMM.accumulate(&onInputs, rows, inputs, m: count, n: w, k: n, flops: &flops)
+        GEMM.accumulate(&onSymbols, rows, fresh, m: count, n: f, k: n, flops: &flops)
+        let allowance = SymbolicBounds.roundingAllowance(terms: n + w + f)
+        var bounds = [Double](repeating: 0, count: count), dualNorms = bounds
+        onInputs.withUnsafeBufferPointer { onInputs in
+            for r in 0..<count {
+                var value = 0.0, spread = 0.0, mass = 0.0
+                for k in 0..<n {
+                    let a = rows[r * n + k]
+                    value += a * centre[k]
+                    spread += abs(a) * box[k]
+                    mass += abs(a) * magnitude[k]
+                }
+                var dual = 0.0
+                for frame in frames where frame.start < w {
+                    let base = r &* w &+ frame.start
+                    dual += norm.dual(UnsafeBufferPointer(rebasing: onInputs[base..<(base + frame.width)]))
+                }
+                for j in 0..<f { spread += abs(onSymbols[r * f + j]) }
+                bounds[r] = value - epsilon * dual - spread - allowance * mass - .leastNormalMagnitude
+                dualNorms[r] = dual
+            }
+        }
+        return (bounds, dualNorms)
+    }
+
+    /// Order reduction: keeps the `keep` symbols with the largest absolute sums and replaces the rest and
+    /// the box, per neuron k, by one new symbol `reductionIDs[k]` whose coefficient is the sum of the
+    /// dropped coefficients' absolute values plus box[k]. Sound: for any values of the dropped symbols and
+    /// of b_k their combined term on neuron k lies within that sum, so some value in [-1, 1] of the new
+    /// symbol reproduces it; and no other node uses the new symbol, so choosing it per neuron constrains
+    /// nothing else. Later linear maps carry the new symbols exactly, as they carry every other: a box left
+    /// as a box would grow by |M| at every step instead (the rounding allowances of a long sequence did).
+    mutating func reduce(keep: Int, reductionIDs: [Int]) {
+        let f = freshIDs.count
+        var weight = [Double](repeating: 0, count: f)
+        for k in 0..<size {
+            for j in 0..<f { weight[j] += abs(fresh[k * f + j]) }
+        }
+        let kept = f > keep ? Array((0..<f).sorted { weight[$0] > weight[$1] }.prefix(keep)) : Array(0..<f)
+        var dropped = [Bool](repeating: true, count: f)
+        for j in kept { dropped[j] = false }
+        var mass = box
+        box = [Double](repeating: 0, count: size)
+        for k in 0..<size {
+            for j in 0..<f where dropped[j] { mass[k] += abs(fresh[k * f + j]) }
+        }
+        // The kept symbols and the new ones, in ascending order of name: (name, old column or -1 - neuron).
+        var columns = kept.map { (freshIDs[$0], $0) }
+        for k in 0..<size where mass[k] > 0 { columns.append((reductionIDs[k], -1 - k)) }
+        columns.sort { $0.0 < $1.0 }
+        let g = columns.count
+        var reduced = [Double](repeating: 0, count: size * g)
+        for (i, (_, source)) in columns.enumerated() {
+            if source >= 0 {
+                for k in 0..<size { reduced[k * g + i] = fresh[k * f + source] }
+            } else {
+                let k = -1 - source
+                // Rounded up, so the new symbol covers the dropped terms however the sum was rounded.
+                reduced[k * g + i] = mass[k] * (1 + Double(f) * 2e-16)
+            }
+        }
+        freshIDs = columns.map(\.0)
+        fresh = reduced
+    }
+
+    /// Where each of `ids` (ascending, all among this node's) sits in `freshIDs`.
+    private func positions(of ids: [Int]) -> [Int] {
+        var result: [Int] = []
+        result.reserveCapacity(ids.count)
+        var i = 0
+        for id in ids {
+            while freshIDs[i] != id { i += 1 }
+            result.append(i)
+        }
+        return result
+    }
+
+    /// target[k][at[j]] += source[k][j] for every row k.
+    private static func addColumns(_ source: [Double], rows: Int, count: Int, into target: inout [Double], stride: Int, at: [Int]) {
+        target.withUnsafeMutableBufferPointer { target in
+            source.withUnsafeBufferPointer { source in
+                at.withUnsafeBufferPointer { at in
+                    for k in 0..<rows {
+                        for j in 0..<count { target[k &* stride &+ at[j]] += source[k &* count &+ j] }
+                    }
+                }
+            }
+        }
+    }
+}

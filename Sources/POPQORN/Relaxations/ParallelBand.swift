@@ -1,0 +1,36 @@
+/// A function enclosed between two parallel planes on a box: for every (x, y) of the box,
+///
+///     |f(x, y) - (slopeX x + slopeY y + intercept)| <= halfWidth
+///
+/// (slopeY = 0 for a function of one variable). This is the form a zonotope needs (`Zonotope`): the
+/// middle plane is applied to the operands' affine forms exactly, and the band becomes one new noise
+/// symbol. CROWN's two planes serve backward passes better, because each side may tilt its own way; one
+/// shared slope keeps linear maps exact when bounds are carried forward. DeepZ (Singh et al., NeurIPS
+/// 2018) gives the bands of tanh, sigmoid and ReLU used here.
+public struct ParallelBand: Sendable, Equatable {
+    public var slopeX: Double
+    public var slopeY: Double
+    public var intercept: Double
+    public var halfWidth: Double
+
+    public init(slopeX: Double, slopeY: Double = 0, intercept: Double, halfWidth: Double) {
+        self.slopeX = slopeX
+        self.slopeY = slopeY
+        self.intercept = intercept
+        self.halfWidth = halfWidth
+    }
+
+    /// The exact band of a linear function.
+    public static func linear(slope: Double, intercept: Double = 0) -> ParallelBand {
+        ParallelBand(slopeX: slope, intercept: intercept, halfWidth: 0)
+    }
+
+    /// The band between the values `low` (at a point where f - slope x is smallest) and `high` (where it
+    /// is largest): intercept their middle, half-width half their distance, widened by `relativeRounding`
+    /// of `size` (the largest magnitude the computation combined) plus the smallest normal number, so that
+    /// the few roundings of the caller's arithmetic cannot make the band too narrow.
+    static func between(low: Double, high: Double, slope: Double, size: Double, relativeRounding: Double = 1e-13) -> ParallelBand {
+        ParallelBand(slopeX: slope, intercept: (low + high) / 2,
+                     halfWidth: (high - low) / 2 + relativeRounding * size + .leastNormalMagnitude)
+    }
+}
