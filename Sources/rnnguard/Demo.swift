@@ -1,4 +1,5 @@
 import ArgumentParser
+import CalibrationReport
 import Foundation
 import GuardClient
 import GuardProtocol
@@ -9,9 +10,10 @@ import SequenceModels
 /// `rnnguard demo`: a first look in one command. Starts the sidecar in this process on a free loopback
 /// port, streams each model's bundled `inputs.json` through it as a client would, and prints a table.
 ///
-/// With `--data NAME=FILE` a model's inputs come from a JSON-lines file instead (its held-out set), and
-/// the output is the decision mix per model: how many predictions the policy accepted, flagged and
-/// refused (by a counterexample, or unproven), and the certification time the server reported.
+/// With `--data NAME=FILE` a model's inputs come from a labelled JSON-lines file instead (its held-out
+/// set, in the form `report` reads), and the output is the decision mix per model: how many predictions
+/// the policy accepted, flagged and refused (by a counterexample, or unproven), and the certification
+/// time the server reported.
 struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the sidecar in-process and certify the bundled example inputs through it.")
@@ -23,7 +25,7 @@ struct Demo: ParsableCommand {
     var limit = 5
 
     @Option(name: .long, parsing: .upToNextOption,
-            help: "NAME=FILE: certify model NAME on the JSON lines of FILE instead of its inputs.json, and print the decision mix.")
+            help: "NAME=FILE: certify model NAME on the labelled JSON lines of FILE (an input and \"label\" per line) instead of its inputs.json, and print the decision mix.")
     var data: [String] = []
 
     @Option(name: .long, help: "Ask for this certificate mode (threshold or radius) where the policy allows the override.")
@@ -51,6 +53,16 @@ struct Demo: ParsableCommand {
         settings.metrics = nil
         settings.auditLog = nil
         settings.curve = nil
+        let files = Dictionary(data.map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        }, uniquingKeysWith: { $1 })
+        if let unknown = files.keys.first(where: { name in !settings.models.contains { $0.name == name } }) {
+            JSONOutput.error("--data names \(unknown), which \(config) does not serve")
+            throw ExitCode(2)
+        }
+        let dataSets = try Self.dataSets(files, models: settings.models)
+
         var logger = Logger(label: "rnnguard.demo")
         logger.logLevel = .warning
         let server = try GuardServer(config: settings, logger: logger)
@@ -61,42 +73,33 @@ struct Demo: ParsableCommand {
         }
         let client = try GuardClient(endpoint: server.endpoints[0], timeoutMilliseconds: 30_000)
 
-        let files = Dictionary(data.map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            return (parts[0], parts[1])
-        }, uniquingKeysWith: { $1 })
-        if let unknown = files.keys.first(where: { name in !settings.models.contains { $0.name == name } }) {
-            JSONOutput.error("--data names \(unknown), which \(config) does not serve")
-            throw ExitCode(2)
-        }
         var rows: [[String]] = [["model", "input", "expected", "label", "radius", "decision", "ms"]]
         var mixes: [DecisionMix] = []
         for policy in settings.models where files.isEmpty || files[policy.name] != nil {
-            let path = files[policy.name] ?? URL(fileURLWithPath: policy.path).appendingPathComponent("inputs.json").path
-            guard let examples = Self.examples(at: path, jsonLines: files[policy.name] != nil) else {
+            if let dataSet = dataSets[policy.name] {
+                var mix = DecisionMix(model: policy.name)
+                for (index, example) in dataSet.examples.prefix(limit).enumerated() {
+                    mix.add(try certify(example.input, index: index, policy: policy, client: client).reply, expected: example.label)
+                }
+                mixes.append(mix)
+                continue
+            }
+            let path = URL(fileURLWithPath: policy.path).appendingPathComponent("inputs.json").path
+            guard let data = FileManager.default.contents(atPath: path),
+                  let examples = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
                 JSONOutput.error("\(policy.name): no readable inputs in \(path); skipped")
                 continue
             }
-            var mix = DecisionMix(model: policy.name)
             for (index, example) in examples.prefix(limit).enumerated() {
-                var request = GuardRequest(id: .string("\(policy.name)/\(index)"), op: .certify, model: policy.name)
-                if let mode, policy.certify.allowOverrides.contains(.mode) { request.header.certify = ["mode": .text(mode)] }
                 switch InputFile.parse(example) {
-                case .success(.sequence(let rows)): request.sequence = rows.map { $0.map(Float.init) }
-                case .success(.tokens(let tokens)): request.header.tokens = tokens
-                case .success(.text(let text)): request.header.text = text
+                case .success(let input):
+                    let (reply, milliseconds) = try certify(input, index: index, policy: policy, client: client)
+                    rows.append(Self.row(policy: policy.name, index: index, example: example, reply: reply,
+                                         milliseconds: milliseconds))
                 case .failure(let error):
                     JSONOutput.error("\(path)[\(index)]: \(error)")
-                    continue
                 }
-                let started = ContinuousClock.now
-                let reply = try client.call(request)
-                let elapsed = started.duration(to: .now)
-                rows.append(Self.row(policy: policy.name, index: index, example: example, reply: reply,
-                                     milliseconds: elapsed.seconds * 1000))
-                mix.add(reply, expected: example["label"] as? Int)
             }
-            mixes.append(mix)
         }
         if files.isEmpty {
             print(Self.table(rows))
@@ -108,12 +111,43 @@ struct Demo: ParsableCommand {
         }
     }
 
-    /// The examples of `inputs.json` (a JSON array) or of a JSON-lines file.
-    private static func examples(at path: String, jsonLines: Bool) -> [[String: Any]]? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        guard jsonLines else { return (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] }
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").filter { !$0.allSatisfy(\.isWhitespace) }
-        return lines.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] }
+    /// Each --data file as a labelled data set of its model, read before the server starts: a bad line
+    /// stops the demo with its line number (as in `report`), where a skipped line would skew the mix unseen.
+    private static func dataSets(_ files: [String: String], models: [ModelPolicy]) throws -> [String: LabelledDataSet] {
+        var sets: [String: LabelledDataSet] = [:]
+        for policy in models {
+            guard let path = files[policy.name] else { continue }
+            // The server keeps its loaded models to itself, so the widths and labels are checked against a copy.
+            let classifier: SequenceClassifier
+            do {
+                classifier = try SequenceClassifier(contentsOf: URL(fileURLWithPath: policy.path, isDirectory: true))
+            } catch {
+                JSONOutput.error("\(policy.name): cannot load model from \(policy.path): \(error)")
+                throw ExitCode(2)
+            }
+            do {
+                sets[policy.name] = try LabelledDataSet(contentsOf: path, model: classifier, skipBad: false)
+            } catch {
+                JSONOutput.error("\(path): \(error)")
+                throw ExitCode(1)
+            }
+        }
+        return sets
+    }
+
+    /// Sends `input` to `policy`'s model as a certify request: the reply and its round trip in milliseconds.
+    private func certify(_ input: ModelInput, index: Int, policy: ModelPolicy,
+                         client: GuardClient) throws -> (reply: Reply, milliseconds: Double) {
+        var request = GuardRequest(id: .string("\(policy.name)/\(index)"), op: .certify, model: policy.name)
+        if let mode, policy.certify.allowOverrides.contains(.mode) { request.header.certify = ["mode": .text(mode)] }
+        switch input {
+        case .sequence(let rows): request.sequence = rows.map { $0.map(Float.init) }
+        case .tokens(let tokens): request.header.tokens = tokens
+        case .text(let text): request.header.text = text
+        }
+        let started = ContinuousClock.now
+        let reply = try client.call(request)
+        return (reply, started.duration(to: .now).seconds * 1000)
     }
 
     private static func row(policy: String, index: Int, example: [String: Any], reply: Reply, milliseconds: Double) -> [String] {

@@ -9,17 +9,17 @@ struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Probe a running sidecar: exit 0 when it answers health with state serving, else 1.")
 
-    @Option(name: .long, help: "The sidecar's endpoint.")
-    var endpoint = "tcp://127.0.0.1:5555"
-    @Option(name: .long, help: "How long to wait for the answer, in milliseconds.")
-    var timeoutMs: Int32 = 2000
-
-    func validate() throws {
-        guard (1...600_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must lie in 1...600000") }
-    }
+    @OptionGroup var sidecar: SidecarOptions<Health>
 
     func run() throws {
-        let reply = try askSidecar(at: endpoint, timeoutMs: timeoutMs) { client throws(GuardClientError) in try client.health() }
+        let reply = try sidecar.ask { client throws(GuardClientError) in try client.health() }
         guard reply.isOK, reply.health?.state == "serving" else { throw ExitCode(1) }
     }
+}
+
+extension Health: SidecarCommand {
+    static let endpointHelp = "The sidecar's endpoint."
+    static let timeoutHelp = "How long to wait for the answer, in milliseconds."
+    // A probe: a sidecar that is up answers health from its I/O thread at once.
+    static let defaultTimeoutMs: Int32 = 2000
 }

@@ -11,17 +11,17 @@ struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Make a running sidecar re-read its policy and models; exit 0 when the new set serves.")
 
-    @Option(name: .long, help: "The sidecar's own endpoint (not a proxy's).")
-    var endpoint = "tcp://127.0.0.1:5555"
-    @Option(name: .long, help: "How long to wait for the reload to finish, in milliseconds.")
-    var timeoutMs: Int32 = 60_000
-
-    func validate() throws {
-        guard (1...600_000).contains(timeoutMs) else { throw ValidationError("--timeout-ms must lie in 1...600000") }
-    }
+    @OptionGroup var sidecar: SidecarOptions<Reload>
 
     func run() throws {
-        let reply = try askSidecar(at: endpoint, timeoutMs: timeoutMs) { client throws(GuardClientError) in try client.reload() }
+        let reply = try sidecar.ask { client throws(GuardClientError) in try client.reload() }
         guard reply.isOK else { throw ExitCode(1) }
     }
+}
+
+extension Reload: SidecarCommand {
+    static let endpointHelp = "The sidecar's own endpoint (not a proxy's)."
+    static let timeoutHelp = "How long to wait for the reload to finish, in milliseconds."
+    // The reply comes only once every model has been loaded again.
+    static let defaultTimeoutMs: Int32 = 60_000
 }

@@ -192,6 +192,25 @@ struct CommandLineTests {
         #expect(page.contains("2 labelled predictions") && page.contains("line 2: step 0 has 3 features"))
     }
 
+    /// `demo --data` reads its file as `report` does: a bad line stops it, naming the line, before any
+    /// model is certified (it used to be skipped without a word, and the mix counted the rest).
+    @Test func demoDataStopsAtABadLine() throws {
+        let good = "examples/data/digits-lstm.jsonl"
+        let certified = try rnnguard(["demo", "--limit", "1", "--data", "digits-lstm=\(good)"])
+        #expect(certified.status == 0, "\(certified.stderr)")
+        #expect(certified.stdout.split(separator: "\n").contains { $0.split(separator: " ").prefix(2) == ["digits-lstm", "1"] })
+
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("demo-cli-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let lines = try String(contentsOf: repositoryRoot.appendingPathComponent(good), encoding: .utf8)
+            .split(separator: "\n").prefix(3)
+        try ([lines[0], #"{"sequence": [[0, 1]], "label": 1"#] + lines.dropFirst()).joined(separator: "\n")
+            .write(to: data, atomically: true, encoding: .utf8)
+        let stopped = try rnnguard(["demo", "--limit", "1", "--data", "digits-lstm=\(data.path)"])
+        #expect(stopped.status == 1 && stopped.stdout.isEmpty)
+        #expect(stopped.stderr == "error: \(data.path): line 2: not JSON\n")
+    }
+
     @Test func inspectShowsTheTensorTable() throws {
         let run = try rnnguard(["inspect", "--model", "examples/models/digits-gru-2layer"])
         #expect(run.status == 0)
