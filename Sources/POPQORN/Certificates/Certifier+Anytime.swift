@@ -48,28 +48,29 @@ public struct CertifierLadder: Sendable {
                             backwardPasses: passes, flops: flops, complete: last.complete && climbed == rungs.count)
     }
 
-    /// Is the prediction certified at `epsilon`? The cheapest rung that proves it answers; a rung that
-    /// cannot hands over to the next until one proves it, the ladder ends, or `deadline` passes (then the
-    /// check is incomplete and not certified).
+    /// Is the prediction certified at `epsilon`? The cheapest rung from `start` on that proves it answers;
+    /// a rung that cannot hands over to the next until one proves it, the ladder ends, or `deadline`
+    /// passes first (then the check is not certified: incomplete when the deadline cut a rung short, else
+    /// the last rung tried answers with its failed check). `start` lets a caller that has already seen
+    /// the rungs below it fail at `epsilon` skip them.
     public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double, target: Int? = nil,
-                      deadline: ContinuousClock.Instant?) throws -> LadderCheck {
+                      from start: Int = 0, deadline: ContinuousClock.Instant?) throws -> LadderCheck {
+        precondition(start >= 0, "rung \(start) is not a rung")
         var passes = 0, flops = 0, proven = 0.0
-        var last: ThresholdCheck?
-        for (index, rung) in rungs.enumerated() {
-            let check = try rung.check(sequence, label: label, perturbation: perturbation, epsilon: epsilon,
-                                       target: target, deadline: deadline)
+        var last: (check: ThresholdCheck, rung: Int)?
+        for index in rungs.indices.dropFirst(start) {
+            let check = try rungs[index].check(sequence, label: label, perturbation: perturbation, epsilon: epsilon,
+                                               target: target, deadline: deadline)
             passes += check.backwardPasses
             flops += check.flops
             proven = max(proven, check.provenRadius)
-            last = check
-            if check.certified || !check.complete {
-                return LadderCheck(check: check, rung: index, backwardPasses: passes, flops: flops, provenRadius: proven)
-            }
+            last = (check, index)
+            if check.certified || !check.complete { break }
             if let deadline, ContinuousClock.now >= deadline { break }
         }
-        let check = last ?? ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: 0,
-                                           flops: 0, complete: false)
-        return LadderCheck(check: check, rung: rungs.count - 1, backwardPasses: passes, flops: flops, provenRadius: proven)
+        let (check, rung) = last ?? (ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: 0,
+                                                    flops: 0, complete: false), start - 1)
+        return LadderCheck(check: check, rung: rung, backwardPasses: passes, flops: flops, provenRadius: proven)
     }
 }
 
@@ -77,7 +78,8 @@ public struct CertifierLadder: Sendable {
 /// rung tried.
 public struct LadderCheck: Sendable {
     public let check: ThresholdCheck
-    /// The index of the rung that answered.
+    /// The index of the rung that answered: the last one tried, so a check `from` rung `start` ran
+    /// `rung - start + 1` rungs, one bound computation each.
     public let rung: Int
     public let backwardPasses: Int
     public let flops: Int

@@ -15,11 +15,19 @@ public struct ThresholdDecision: Sendable, Equatable {
 }
 
 extension CertifierLadder {
-    /// Proves `accept` with the cheapest rung that can; failing that, a quick attack looks for an
-    /// adversarial input within `refuse` (found: the prediction is refused at once, with the example's
-    /// distance); only then does the ladder try to prove `refuse` (the undecided middle, "fragile"), unless
-    /// the failed attempts at `accept` already proved it (`LadderCheck.provenRadius`).
-    /// A threshold of 0 needs no proof. Past `deadline` the decision stops, incomplete.
+    /// Proves `accept` with the cheapest rung that can; refuses when a quick attack finds an adversarial
+    /// input within `refuse` (with the example's distance); otherwise tries to prove `refuse` (the
+    /// undecided middle, "fragile"), unless the failed attempts at `accept` already proved it
+    /// (`LadderCheck.provenRadius`). A threshold of 0 needs no proof. Past `deadline` the decision stops,
+    /// incomplete.
+    ///
+    /// Clearly non-robust inputs are settled cheaply: when the cheapest rung fails at `accept`, the attack
+    /// searches the `accept` set before any costlier rung runs. An adversarial input there proves that no
+    /// rung can certify `accept`, so the costlier rungs are skipped at `accept`, and if the input is also
+    /// within `refuse` the prediction is refused at once. Otherwise the search at `refuse` still runs
+    /// (when `refuse` is not already proven): the attack returns the first adversarial input it meets, not
+    /// the nearest, so one found beyond `refuse` says nothing about the `refuse` set. The attack only ever
+    /// refuses or withholds an accept; every radius comes from a rung's certificate.
     public func decide(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
                        accept: Double, refuse: Double, attack: PGDAttack?,
                        deadline: ContinuousClock.Instant?) throws -> ThresholdDecision {
@@ -29,23 +37,40 @@ extension CertifierLadder {
             ThresholdDecision(radius: radius, failedAt: failedAt, counterexampleDistance: counterexample, complete: complete,
                               boundComputations: computations)
         }
+        func climb(_ epsilon: Double, from start: Int) throws -> LadderCheck {
+            let climbed = try check(sequence, label: label, perturbation: perturbation, epsilon: epsilon, target: target,
+                                    from: start, deadline: deadline)
+            computations += climbed.rung - start + 1
+            return climbed
+        }
         if accept == 0 { return decision(0, failedAt: nil) }
-        let accepted = try check(sequence, label: label, perturbation: perturbation, epsilon: accept, target: target,
-                                 deadline: deadline)
-        computations += accepted.rung + 1
-        if !accepted.check.complete { return decision(0, failedAt: nil, complete: false) }
-        if accepted.check.certified { return decision(accept, failedAt: nil) }
+        guard let cheapest = rungs.first else { return decision(0, failedAt: nil, complete: false) }
+        let first = try cheapest.check(sequence, label: label, perturbation: perturbation, epsilon: accept, target: target,
+                                       deadline: deadline)
+        computations += 1
+        if !first.complete { return decision(0, failedAt: nil, complete: false) }
+        if first.certified { return decision(accept, failedAt: nil) }
+        var proven = first.provenRadius
+        if outOfTime() { return decision(0, failedAt: accept, complete: false) }
+        if let attack, let example = attack.search(sequence, label: label, perturbation: perturbation, epsilon: accept, target: target) {
+            if perturbation.contains(example, centre: sequence, epsilon: refuse) {
+                return decision(0, failedAt: accept, counterexample: perturbation.distortion(of: example, from: sequence))
+            }
+        } else if rungs.count > 1 {
+            let accepted = try climb(accept, from: 1)
+            if !accepted.check.complete { return decision(0, failedAt: nil, complete: false) }
+            if accepted.check.certified { return decision(accept, failedAt: nil) }
+            proven = max(proven, accepted.provenRadius)
+        }
         if refuse == 0 { return decision(0, failedAt: accept) }
         // The computations that failed at `accept` may already prove `refuse`: no attack, no second climb.
-        if accepted.provenRadius >= refuse { return decision(refuse, failedAt: accept) }
+        if proven >= refuse { return decision(refuse, failedAt: accept) }
         if outOfTime() { return decision(0, failedAt: accept, complete: false) }
         if let attack, let example = attack.search(sequence, label: label, perturbation: perturbation, epsilon: refuse, target: target) {
             return decision(0, failedAt: accept, counterexample: perturbation.distortion(of: example, from: sequence))
         }
         if outOfTime() { return decision(0, failedAt: accept, complete: false) }
-        let refused = try check(sequence, label: label, perturbation: perturbation, epsilon: refuse, target: target,
-                                deadline: deadline)
-        computations += refused.rung + 1
+        let refused = try climb(refuse, from: 0)
         if !refused.check.complete { return decision(0, failedAt: accept, complete: false) }
         return refused.check.certified ? decision(refuse, failedAt: accept) : decision(0, failedAt: refuse)
     }
