@@ -5,6 +5,13 @@ import SequenceModels
 extension Sigmoid: SShapedFunction, ProductFactor {
     public static var isLinear: Bool { false }
 
+    /// sigma' = s (1 - s) and sigma'' = s (1 - s) (1 - 2 s) with s = sigma(x).
+    static func valueAndDerivatives(_ x: Double) -> (value: Double, first: Double, second: Double) {
+        let s = value(x)
+        let first = s * (1 - s)
+        return (s, first, first * (1 - 2 * s))
+    }
+
     /// s (1 - s) = q for 0 < q <= 1/4 at s = (1 +- sqrt(1 - 4q)) / 2, x = log(s / (1 - s)).
     public static func points(withDerivative q: Double) -> [Double] {
         guard q > 0 && q <= 0.25 else { return [] }

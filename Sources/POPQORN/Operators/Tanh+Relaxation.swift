@@ -5,6 +5,13 @@ import SequenceModels
 extension Tanh: SShapedFunction, ProductFactor {
     public static var isLinear: Bool { false }
 
+    /// tanh' = 1 - t^2 and tanh'' = -2 t (1 - t^2) with t = tanh(x).
+    static func valueAndDerivatives(_ x: Double) -> (value: Double, first: Double, second: Double) {
+        let t = value(x)
+        let first = 1 - t * t
+        return (t, first, -2 * t * first)
+    }
+
     /// 1 - tanh(x)^2 = q for 0 < q <= 1 at x = +-atanh(sqrt(1 - q)).
     public static func points(withDerivative q: Double) -> [Double] {
         guard q > 0 && q <= 1 else { return [] }
