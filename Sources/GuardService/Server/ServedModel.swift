@@ -27,7 +27,10 @@ public struct ServedModel: Sendable {
     public static func load(_ policy: ModelPolicy, index: Int) throws(ConfigError) -> ServedModel {
         do {
             let classifier = try SequenceClassifier(contentsOf: URL(fileURLWithPath: policy.path, isDirectory: true))
-            return ServedModel(policy: policy, classifier: classifier)
+            let served = ServedModel(policy: policy, classifier: classifier)
+            // The process's one-time work for a first certificate happens here, not in a request's deadline.
+            served.certifier.warmUp()
+            return served
         } catch {
             throw ConfigError("models[\(index)].path: cannot load model \"\(policy.name)\" from \(policy.path): \(error)")
         }

@@ -26,16 +26,20 @@ public struct CertifierLadder: Sendable {
     }
 
     /// The largest radius proven by `deadline`: a radius search on each rung in turn, each seeded with
-    /// what the rung below proved (`Certifier.radius(from:)`). `complete` is true when the top rung's
-    /// search finished.
+    /// what the rung below proved (`Certifier.radius(from:)`). The first rung tries the linearised radius
+    /// first (`Certifier.linearizedRadius`): under a short deadline the first check may be the only one,
+    /// and one that fails a little above the certified radius still proves most of it. `complete` is
+    /// true when the top rung's search finished.
     public func radius(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
                        tolerance: Double = 1e-3, deadline: ContinuousClock.Instant?) throws -> RadiusSearch {
         var best: RadiusSearch?
         var computations = 0, passes = 0, flops = 0, climbed = 0
+        let firstGuess = try rungs.first?.linearizedRadius(sequence, label: label, perturbation: perturbation, target: target)
         for rung in rungs {
             if let deadline, ContinuousClock.now >= deadline, best != nil { break }
             let search = try rung.radius(sequence, label: label, perturbation: perturbation, target: target,
-                                         tolerance: tolerance, deadline: deadline, from: best)
+                                         tolerance: tolerance, initial: best == nil ? firstGuess ?? Certifier.defaultFirstTrial : Certifier.defaultFirstTrial,
+                                         deadline: deadline, from: best)
             computations += search.boundComputations
             passes += search.backwardPasses
             flops += search.flops

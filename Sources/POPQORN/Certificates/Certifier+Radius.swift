@@ -19,7 +19,7 @@ extension Certifier {
     /// radius is where the bracket starts when this certifier proves it too (it is certified either way,
     /// so the result is never below it), and its failed radius is the first one tried.
     public func radius(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
-                       tolerance: Double = 1e-3, initial: Double = 0.01, upperLimit: Double = 1e6,
+                       tolerance: Double = 1e-3, initial: Double = defaultFirstTrial, upperLimit: Double = 1e6,
                        deadline: ContinuousClock.Instant? = nil, from floor: RadiusSearch? = nil) throws -> RadiusSearch {
         let problem = try problem(sequence, label: label, perturbation: perturbation, target: target)
         var computations = 0, passes = 0, flops = 0

@@ -14,6 +14,8 @@ public struct Certifier: Sendable, CustomStringConvertible {
     public static let marginFloor = 1e-8
     /// Radius searches stop narrowing a bracket whose failed end is below this.
     public static let smallestRadius = 1e-9
+    /// Where a radius search without a better guess tries first.
+    public static let defaultFirstTrial = 0.01
 
     /// Iterations of the margin optimizer (`MarginOptimizer`) when the default relaxations leave some
     /// margin bound non-positive; 0 turns it off (POPQORN's fixed relaxations only).

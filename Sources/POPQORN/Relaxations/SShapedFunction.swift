@@ -17,6 +17,8 @@ extension SShapedFunction {
     public static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand {
         let slope = max(0, derivativeRange(lower: l, upper: u).low * (1 - 1e-12))
         let (fl, fu) = (value(l), value(u))
+        // A saturated interval has slope 0; skipping the products keeps 0 * an infinite end out of it.
+        guard slope > 0 else { return .between(low: fl, high: fu, slope: 0, size: abs(fl) + abs(fu)) }
         return .between(low: fl - slope * l, high: fu - slope * u, slope: slope,
                         size: abs(fl) + abs(fu) + slope * (abs(l) + abs(u)))
     }
