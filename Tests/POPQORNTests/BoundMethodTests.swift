@@ -147,6 +147,24 @@ struct BoundMethodTests {
         #expect(decided.check.certified && decided.rung == 0)
     }
 
+    /// The anytime search's first guess, the linearised radius, is a positive number for the predicted
+    /// label of every random model, under every norm and frame selection; there is none for a label the
+    /// model does not predict (its margin is negative). Warming a certifier up works on every model.
+    @Test(arguments: randomModelSpecs.indices)
+    func theFirstGuessIsTheLinearisedRadius(modelIndex: Int) throws {
+        let model = randomModelSpecs[modelIndex].make(72)
+        let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 73)
+        let label = try model.predict(sequence).label
+        let certifier = Certifier(model: model)
+        for perturbation in perturbationSpecs {
+            let guess = try certifier.linearizedRadius(sequence, label: label, perturbation: perturbation, target: nil)
+            #expect(guess.map { $0.isFinite && $0 > 0 } == true, "\(randomModelSpecs[modelIndex].name) \(perturbation)")
+            let other = (label + 1) % model.numClasses
+            #expect(try certifier.linearizedRadius(sequence, label: other, perturbation: perturbation, target: nil) == nil)
+        }
+        certifier.warmUp()
+    }
+
     @Test func methodsParseAndPrint() {
         #expect(BoundMethod(argument: "interval") == .interval)
         #expect(BoundMethod(argument: "full") == .full)
