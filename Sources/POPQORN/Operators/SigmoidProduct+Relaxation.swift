@@ -25,7 +25,7 @@ extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
                                            + abs(sigma.intercept) + abs(factor.intercept)) + error
         return ParallelBand(slopeX: t0 * sigma.slopeX, slopeY: s0 * factor.slopeX,
                             intercept: s0 * factor.intercept + t0 * sigma.intercept - s0 * t0,
-                            halfWidth: error + 1e-13 * size + .leastNormalMagnitude)
+                            halfWidth: ParallelBand.widened(error, size: size))
     }
 
     /// sigma'(x) g(y) = slope.

@@ -20,17 +20,21 @@ public struct ParallelBand: Sendable, Equatable {
         self.halfWidth = halfWidth
     }
 
-    /// The exact band of a linear function.
-    public static func linear(slope: Double, intercept: Double = 0) -> ParallelBand {
-        ParallelBand(slopeX: slope, intercept: intercept, halfWidth: 0)
+    /// The exact band of the line slope x.
+    public static func linear(slope: Double) -> ParallelBand {
+        ParallelBand(slopeX: slope, intercept: 0, halfWidth: 0)
     }
 
     /// The band between the values `low` (at a point where f - slope x is smallest) and `high` (where it
-    /// is largest): intercept their middle, half-width half their distance, widened by `relativeRounding`
-    /// of `size` (the largest magnitude the computation combined) plus the smallest normal number, so that
-    /// the few roundings of the caller's arithmetic cannot make the band too narrow.
-    static func between(low: Double, high: Double, slope: Double, size: Double, relativeRounding: Double = 1e-13) -> ParallelBand {
-        ParallelBand(slopeX: slope, intercept: (low + high) / 2,
-                     halfWidth: (high - low) / 2 + relativeRounding * size + .leastNormalMagnitude)
+    /// is largest): intercept their middle, half-width half their distance, `widened`.
+    static func between(low: Double, high: Double, slope: Double, size: Double) -> ParallelBand {
+        ParallelBand(slopeX: slope, intercept: (low + high) / 2, halfWidth: widened((high - low) / 2, size: size))
+    }
+
+    /// A half-width computed in floating point, widened by a relative 1e-13 of `size` (the largest
+    /// magnitude its computation combined) plus the smallest normal number: far more than the few
+    /// roundings of a band's arithmetic can take off it.
+    static func widened(_ halfWidth: Double, size: Double) -> Double {
+        halfWidth + 1e-13 * size + .leastNormalMagnitude
     }
 }
