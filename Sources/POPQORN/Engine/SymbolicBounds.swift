@@ -162,11 +162,8 @@ struct SymbolicBounds {
         lower.withUnsafeBufferPointer { lower in
             upper.withUnsafeBufferPointer { upper in
                 for k in 0..<size {
-                    for frame in frames where frame.start < w {
-                        let base = k &* w &+ frame.start
-                        low[k] -= epsilon * norm.dual(UnsafeBufferPointer(rebasing: lower[base..<(base + frame.width)]))
-                        high[k] += epsilon * norm.dual(UnsafeBufferPointer(rebasing: upper[base..<(base + frame.width)]))
-                    }
+                    low[k] -= epsilon * norm.dual(lower, row: k, width: w, frames: frames)
+                    high[k] += epsilon * norm.dual(upper, row: k, width: w, frames: frames)
                 }
             }
         }

@@ -176,11 +176,7 @@ struct Zonotope {
         inputs.withUnsafeBufferPointer { inputs in
             fresh.withUnsafeBufferPointer { fresh in
                 for k in 0..<size {
-                    var spread = box[k]
-                    for frame in frames where frame.start < w {
-                        let base = k &* w &+ frame.start
-                        spread += epsilon * norm.dual(UnsafeBufferPointer(rebasing: inputs[base..<(base + frame.width)]))
-                    }
+                    var spread = box[k] + epsilon * norm.dual(inputs, row: k, width: w, frames: frames)
                     for j in 0..<f { spread += abs(fresh[k &* f &+ j]) }
                     low[k] -= spread
                     high[k] += spread
@@ -211,11 +207,7 @@ struct Zonotope {
                     spread += abs(a) * box[k]
                     mass += abs(a) * magnitude[k]
                 }
-                var dual = 0.0
-                for frame in frames where frame.start < w {
-                    let base = r &* w &+ frame.start
-                    dual += norm.dual(UnsafeBufferPointer(rebasing: onInputs[base..<(base + frame.width)]))
-                }
+                let dual = norm.dual(onInputs, row: r, width: w, frames: frames)
                 for j in 0..<f { spread += abs(onSymbols[r * f + j]) }
                 bounds[r] = value - epsilon * dual - spread - allowance * mass - .leastNormalMagnitude
                 dualNorms[r] = dual

@@ -30,6 +30,19 @@ public enum Norm: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// Row `row` of `coefficients` (rows of `width` columns of delta) summed over the perturbed frames, each
+    /// frame's part in the dual norm: the most the row's linear function can move over the set at eps = 1,
+    /// because each frame has its own ball. `frames` gives each frame's first column and width; a frame
+    /// that starts past `width` has no coefficients there (forward-running nodes keep only a prefix).
+    func dual(_ coefficients: UnsafeBufferPointer<Double>, row: Int, width: Int, frames: [(start: Int, width: Int)]) -> Double {
+        var sum = 0.0
+        for frame in frames where frame.start < width {
+            let base = row &* width &+ frame.start
+            sum += dual(UnsafeBufferPointer(rebasing: coefficients[base..<(base + frame.width)]))
+        }
+        return sum
+    }
+
     /// g[row] -= scale * (a subgradient of ||c[row]||_q), for the margin optimizer's adjoint of the
     /// concretization term -eps * ||c_row||_q.
     func subtractDualGradient(of c: [Double], row r: Int, width n: Int, scale: Double, from g: inout [Double]) {
