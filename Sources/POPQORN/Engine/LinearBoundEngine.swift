@@ -87,7 +87,8 @@ struct LinearBoundEngine: Sendable {
             ? Self.forwardLayout(problem)
             : ([Int?](repeating: nil, count: graph.nodes.count), [], Array(graph.nodes.indices))
         symbolic = [SymbolicBounds?](repeating: nil, count: method == .forward ? graph.nodes.count : 0)
-        zonotopes = [Zonotope?](repeating: nil, count: method.carriesNodesForward && method != .forward ? graph.nodes.count : 0)
+        let carriesZonotopes = if case .zonotope = method { true } else { false }
+        zonotopes = [Zonotope?](repeating: nil, count: carriesZonotopes ? graph.nodes.count : 0)
         for id in graph.nodes.indices {
             if let deadline, ContinuousClock.now >= deadline {
                 interrupted = true
