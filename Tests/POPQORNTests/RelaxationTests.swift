@@ -73,6 +73,20 @@ private func testBoxes(count: Int, seed: UInt64) -> [Box] {
     }
 }
 
+/// Points of a box: a 13 x 13 grid with the corners plus 60 random points.
+private func points(of box: Box, rng: inout SplitMix64) -> [(Double, Double)] {
+    var samples: [(Double, Double)] = []
+    for i in 0...12 {
+        for j in 0...12 {
+            samples.append((box.xl + (box.xu - box.xl) * Double(i) / 12, box.yl + (box.yu - box.yl) * Double(j) / 12))
+        }
+    }
+    for _ in 0..<60 {
+        samples.append((Double.random(in: box.xl...box.xu, using: &rng), Double.random(in: box.yl...box.yu, using: &rng)))
+    }
+    return samples
+}
+
 @Suite("2D planes are sound on dense grids")
 struct PlaneRelaxationTests {
     static let operators: [any BinaryOperator.Type] = [SigmoidTanhProduct.self, SigmoidLinearProduct.self,
@@ -87,18 +101,7 @@ struct PlaneRelaxationTests {
         for box in testBoxes(count: 1500, seed: UInt64(100 + operatorIndex)) {
             let choices = op.relaxations(on: box)
             #expect(op.relax(on: box) == PlaneBounds(lower: choices.lower[0], upper: choices.upper[0]))
-            var samples: [(Double, Double)] = []
-            for i in 0...12 {
-                for j in 0...12 {
-                    let x: Double = box.xl + (box.xu - box.xl) * Double(i) / 12
-                    let y: Double = box.yl + (box.yu - box.yl) * Double(j) / 12
-                    samples.append((x, y))
-                }
-            }
-            for _ in 0..<60 {
-                samples.append((Double.random(in: box.xl...box.xu, using: &rng), Double.random(in: box.yl...box.yu, using: &rng)))
-            }
-            for (x, y) in samples {
+            for (x, y) in points(of: box, rng: &rng) {
                 let f = op.value(x, y)
                 let tolerance = 1e-12 * max(1, abs(x), abs(y))
                 for plane in choices.lower { #expect(plane(x, y) <= f + tolerance, "\(op.name) lower plane on \(box) at (\(x), \(y))") }
@@ -214,16 +217,7 @@ struct ParallelBandTests {
         for box in testBoxes(count: 1500, seed: UInt64(300 + operatorIndex)) {
             let band = op.parallelBand(on: box)
             #expect(band.halfWidth >= 0)
-            var samples: [(Double, Double)] = []
-            for i in 0...12 {
-                for j in 0...12 {
-                    samples.append((box.xl + (box.xu - box.xl) * Double(i) / 12, box.yl + (box.yu - box.yl) * Double(j) / 12))
-                }
-            }
-            for _ in 0..<60 {
-                samples.append((Double.random(in: box.xl...box.xu, using: &rng), Double.random(in: box.yl...box.yu, using: &rng)))
-            }
-            for (x, y) in samples {
+            for (x, y) in points(of: box, rng: &rng) {
                 let f = op.value(x, y)
                 let middle = band.slopeX * x + band.slopeY * y + band.intercept
                 let rounding = 4e-16 * (abs(f) + abs(band.slopeX * x) + abs(band.slopeY * y) + abs(band.intercept))
