@@ -196,8 +196,10 @@ struct ParallelBandTests {
             let band = op.parallelBand(lower: l, upper: u)
             #expect(band.slopeY == 0 && band.halfWidth >= 0)
             var low = Double.infinity, high = -Double.infinity
-            // 0 as well: where ReLU's kink puts the smallest value of max(0, x) - slope x.
-            for x in points(l, u, rng: &rng) + (l < 0 && u > 0 ? [0] : []) {
+            // 0 as well: where ReLU's kink puts the smallest value of max(0, x) - slope x. And where f' is
+            // the band's slope: the chord band touches the function there, between grid points.
+            let touching = ((op as? any ProductFactor.Type)?.points(withDerivative: band.slopeX) ?? []).filter { l <= $0 && $0 <= u }
+            for x in points(l, u, rng: &rng) + (l < 0 && u > 0 ? [0] : []) + touching {
                 let gap = op.value(x) - (band.slopeX * x + band.intercept)
                 // The test's own arithmetic rounds too: a few ulps of the terms it combined.
                 let rounding = 4e-16 * (abs(op.value(x)) + abs(band.slopeX * x) + abs(band.intercept))
@@ -207,6 +209,23 @@ struct ParallelBandTests {
             }
             let scale = 1 + abs(op.value(l)) + abs(op.value(u)) + abs(band.slopeX) * (abs(l) + abs(u))
             #expect(band.halfWidth <= (high - low) / 2 + 1e-11 * scale, "\(op.name) band on [\(l), \(u)] is loose")
+        }
+    }
+
+    /// Across 0 the chord's slope gives a far narrower band than DeepZ's smallest derivative: tanh on
+    /// [-2, 2] has half-width 0.28 (at x = 0.91, where tanh' is the chord's slope) against 0.82. On a
+    /// convex or concave piece no band is narrower than the chord's, so DeepZ's is never chosen there.
+    @Test func theChordBandIsNarrowerThanDeepZs() {
+        let wide = Tanh.parallelBand(lower: -2, upper: 2)
+        #expect(abs(wide.slopeX - tanh(2) / 2) < 1e-12)
+        #expect(wide.halfWidth > 0.28 && wide.halfWidth < 0.283, "\(wide)")
+        #expect(Tanh.band(slope: Tanh.derivative(2) * (1 - 1e-12), lower: -2, upper: 2).halfWidth > 0.82)
+        for (l, u) in testIntervals(count: 3000, seed: 250) where u > l {
+            for op in [Tanh.self, Sigmoid.self] as [any SShapedFunction.Type] {
+                let smallest = op.derivativeRange(lower: l, upper: u).low * (1 - 1e-12)
+                let deepZ = op.band(slope: max(0, smallest), lower: l, upper: u)
+                #expect(op.parallelBand(lower: l, upper: u).halfWidth <= deepZ.halfWidth, "\(op.name) on [\(l), \(u)]")
+            }
         }
     }
 

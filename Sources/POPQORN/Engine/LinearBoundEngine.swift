@@ -54,12 +54,15 @@ struct LinearBoundEngine: Sendable {
     private var symbolic: [SymbolicBounds?]
     /// Zonotope method: each walked node's zonotope, dropped once its last consumer is walked.
     private(set) var zonotopes: [Zonotope?]
-    /// Zonotope method: the nodes of the step being walked that a later step reads (recurrent states),
+    /// Zonotope method: the nodes of the step being walked that another step reads (`readInOtherStep`),
     /// reduced once the walk leaves their step.
     private var statesToReduce: [NodeID] = []
     /// Each node's last consumer (itself when none), after which its symbolic bounds or zonotope are not
     /// needed.
     let lastUse: [NodeID]
+    /// Whether a node of another step reads the node: a recurrent state, or a layer's output that the next
+    /// layer or a pooling head reads. The zonotope method reduces these when the walk leaves their step.
+    let readInOtherStep: [Bool]
 
     /// Relaxes the whole graph, unless `deadline` passes first (checked between nodes, so a long
     /// sequence cannot hold a worker past its budget).
@@ -83,9 +86,9 @@ struct LinearBoundEngine: Sendable {
         defaultPlanes = [[Plane]](repeating: [], count: graph.nodes.count)
         lower.reserveCapacity(graph.nodes.count)
         upper.reserveCapacity(graph.nodes.count)
-        (frameColumns, frames, lastUse) = method.carriesNodesForward
+        (frameColumns, frames, lastUse, readInOtherStep) = method.carriesNodesForward
             ? Self.forwardLayout(problem)
-            : ([Int?](repeating: nil, count: graph.nodes.count), [], Array(graph.nodes.indices))
+            : ([Int?](repeating: nil, count: graph.nodes.count), [], Array(graph.nodes.indices), [])
         symbolic = [SymbolicBounds?](repeating: nil, count: method == .forward ? graph.nodes.count : 0)
         let carriesZonotopes = if case .zonotope = method { true } else { false }
         zonotopes = [Zonotope?](repeating: nil, count: carriesZonotopes ? graph.nodes.count : 0)
@@ -99,8 +102,10 @@ struct LinearBoundEngine: Sendable {
     }
 
     /// Forward mode's columns: the perturbed frames in step order (so a forward layer's node at step t
-    /// depends on a prefix of the columns only), and each node's last consumer.
-    private static func forwardLayout(_ problem: Certifier.Problem) -> (frameColumns: [Int?], frames: [(start: Int, width: Int)], lastUse: [NodeID]) {
+    /// depends on a prefix of the columns only), each node's last consumer, and which nodes another step
+    /// reads.
+    private static func forwardLayout(_ problem: Certifier.Problem)
+        -> (frameColumns: [Int?], frames: [(start: Int, width: Int)], lastUse: [NodeID], readInOtherStep: [Bool]) {
         let nodes = problem.unrolled.graph.nodes
         var frameColumns = [Int?](repeating: nil, count: nodes.count)
         var frames: [(start: Int, width: Int)] = []
@@ -112,10 +117,14 @@ struct LinearBoundEngine: Sendable {
             frames.append((column, problem.sizes[id]))
             column += problem.sizes[id]
         }
+        var readInOtherStep = [Bool](repeating: false, count: nodes.count)
         for id in nodes.indices {
-            for operand in nodes[id].operation.inputs { lastUse[operand] = id }
+            for operand in nodes[id].operation.inputs {
+                lastUse[operand] = id
+                if problem.steps[operand] != problem.steps[id] { readInOtherStep[operand] = true }
+            }
         }
-        return (frameColumns, frames, lastUse)
+        return (frameColumns, frames, lastUse, readInOtherStep)
     }
 
     private mutating func walk(_ id: NodeID) {
@@ -168,7 +177,7 @@ struct LinearBoundEngine: Sendable {
         for k in 0..<sizes[id] { narrow(id, k, lower: l[k], upper: u[k]) }
         // Kept until its last consumer is walked; an output (no consumer) is kept for the margin.
         zonotopes[id] = zonotope
-        if steps[lastUse[id]] != steps[id] { statesToReduce.append(id) }
+        if readInOtherStep[id] { statesToReduce.append(id) }
     }
 
     /// Forward mode: the node's symbolic bounds from its operands', their concretization intersected with

@@ -6,7 +6,8 @@
 /// middle plane is applied to the operands' affine forms exactly, and the band becomes one new noise
 /// symbol. CROWN's two planes serve backward passes better, because each side may tilt its own way; one
 /// shared slope keeps linear maps exact when bounds are carried forward. DeepZ (Singh et al., NeurIPS
-/// 2018) gives the bands of tanh, sigmoid and ReLU used here.
+/// 2018) gives the band of ReLU used here, and one of the two bands tanh and sigmoid choose between
+/// (`SShapedFunction.parallelBand`).
 public struct ParallelBand: Sendable, Equatable {
     public var slopeX: Double
     public var slopeY: Double

@@ -7,20 +7,70 @@ import SequenceModels
 protocol SShapedFunction: UnaryOperator {
     /// f(x), f'(x) and f''(x) from one evaluation of the function (the tangent search's Newton steps).
     static func valueAndDerivatives(_ x: Double) -> (value: Double, first: Double, second: Double)
+    /// Every x with f'(x) = q, the positive one first (f' is even).
+    static func points(withDerivative q: Double) -> [Double]
 }
 
 extension SShapedFunction {
-    /// DeepZ's band: with the slope the smallest f' on [l, u] (at the end farthest from 0, as f' is even
-    /// and decreasing in |x|), f - slope x is non-decreasing on [l, u], so it lies between its values at
-    /// l and u. The slope is lowered by a relative 1e-12 so that its own rounding cannot put it above
-    /// the true smallest derivative.
+    /// The narrower of two bands, each sound for its own slope (`band(slope:lower:upper:)`):
+    /// - DeepZ's (Singh et al., NeurIPS 2018): the slope is the smallest f' on [l, u], so f - slope x is
+    ///   non-decreasing and the band runs between its values at the ends;
+    /// - the chord's: the slope of the line through (l, f(l)) and (u, f(u)). On a convex or a concave piece
+    ///   no band is narrower (it touches the arc where f' equals the chord's slope), and across 0 it is
+    ///   usually far narrower than DeepZ's: on [-2, 2], tanh's half-width is 0.28 against 0.82, because
+    ///   DeepZ's slope there is tanh'(2) = 0.07.
+    ///
+    /// A narrower band is one smaller fresh symbol per neuron, and its larger slope keeps more of the
+    /// operand's correlation with delta, so the chord band serves every later node too.
     public static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand {
-        let slope = max(0, derivativeRange(lower: l, upper: u).low * (1 - 1e-12))
+        let smallest = max(0, derivativeRange(lower: l, upper: u).low * (1 - 1e-12))
+        let deepZ = band(slope: smallest, lower: l, upper: u)
+        let chord = (value(u) - value(l)) / (u - l)
+        guard u > l, chord.isFinite, chord > smallest else { return deepZ }
+        let parallel = band(slope: chord, lower: l, upper: u)
+        return parallel.halfWidth < deepZ.halfWidth ? parallel : deepZ
+    }
+
+    /// The band of slope `slope` >= 0 on [l, u]: g(x) = f(x) - slope x lies between its smallest and largest
+    /// values there, found piece by piece. g is convex on [l, 0] and concave on [0, u] (the linear term
+    /// changes no curvature), so
+    /// - its largest value on the convex piece is at one of the piece's ends, and on the concave piece it is
+    ///   below any tangent of g, whose largest value on the piece is at one of the piece's ends;
+    /// - symmetrically, its smallest value on the concave piece is at an end, and on the convex piece it is
+    ///   above any tangent there, taken at its smaller end value.
+    /// Every tangent bounds g whatever its point, so the points only decide tightness: each is where
+    /// f' = slope (g is flat there and the tangent touches the extremum), clamped into its piece. The
+    /// widening covers the rounding of every value and product combined.
+    static func band(slope: Double, lower l: Double, upper u: Double) -> ParallelBand {
         let (fl, fu) = (value(l), value(u))
         // A saturated interval has slope 0; skipping the products keeps 0 * an infinite end out of it.
         guard slope > 0 else { return .between(low: fl, high: fu, slope: 0, size: abs(fl) + abs(fu)) }
-        return .between(low: fl - slope * l, high: fu - slope * u, slope: slope,
-                        size: abs(fl) + abs(fu) + slope * (abs(l) + abs(u)))
+        let critical = abs(points(withDerivative: slope).first ?? 0)
+        var low = Double.infinity, high = -Double.infinity
+        var size = abs(fl) + abs(fu) + slope * (abs(l) + abs(u)) + abs(value(0))
+        // The tangent of g at a (clamped into [p, q]) at both ends of [p, q].
+        func tangent(at point: Double, from p: Double, to q: Double) -> (Double, Double) {
+            let a = min(max(point, p), q)
+            let (fa, derivative, _) = valueAndDerivatives(a)
+            let (ga, slopeA) = (fa - slope * a, derivative - slope)
+            size += abs(fa) + slope * abs(a) + (derivative + slope) * (q - p)
+            return (ga + slopeA * (p - a), ga + slopeA * (q - a))
+        }
+        if l <= 0 {
+            let m = min(u, 0)
+            let fm = m == u ? fu : value(0)
+            high = max(fl - slope * l, fm - slope * m)
+            let (atL, atM) = tangent(at: -critical, from: l, to: m)
+            low = min(atL, atM)
+        }
+        if u >= 0 {
+            let m = max(l, 0)
+            let fm = m == l ? fl : value(0)
+            low = min(low, fm - slope * m, fu - slope * u)
+            let (atM, atU) = tangent(at: critical, from: m, to: u)
+            high = max(high, atM, atU)
+        }
+        return .between(low: low, high: high, slope: slope, size: size)
     }
 
     /// Lines on [l, u], tangents and chords as in CROWN, written once for the upper line; the lower line is
