@@ -13,7 +13,7 @@ extension FrameSelection: CommandLineValue {}
 extension BoundMethod: CommandLineValue {}
 
 /// An option holding a `CommandLineValue`: `--norm 1|2|inf`, `--frames all|T|A:B`,
-/// `--method interval|window:K|forward|zonotope:K|full`.
+/// `--method interval|window:K|forward|zonotope:K|window:K+zonotope:K|full`.
 struct ValueArgument<Value: CommandLineValue>: ExpressibleByArgument {
     let value: Value
     init(_ value: Value) { self.value = value }

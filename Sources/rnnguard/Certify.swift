@@ -31,7 +31,7 @@ struct Certify: ParsableCommand {
     var fast = false
     @Flag(name: .long, help: "Optimize every intermediate bound too: a few percent tighter, many times slower (audits).")
     var thorough = false
-    @Option(name: .long, help: "Intermediate bounds: interval, window:K (back-substitution over the last K steps), forward (forward-mode linear bounds), zonotope:K (zonotopes keeping K symbols per state; zonotope: K = 128) or full (POPQORN; the default).")
+    @Option(name: .long, help: "Intermediate bounds: interval, window:K (back-substitution over the last K steps), forward (forward-mode linear bounds), zonotope:K (zonotopes keeping K symbols per state; zonotope: K = 128), window:K+zonotope:K (a window that ends on the zonotopes of the states it cuts off) or full (POPQORN; the default).")
     var method: MethodArgument = MethodArgument(.full)
     @Option(name: .long, help: "Anytime certification: climb from interval bounds to the full method and the optimizer, and report the best proven within MS milliseconds (fractional allowed).")
     var budgetMs: Double?

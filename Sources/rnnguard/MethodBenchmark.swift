@@ -40,6 +40,7 @@ struct MethodBenchmark {
                 Certifier(model: model, method: .window(1), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .window(4), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .window(4), marginIterations: 0),
+                Certifier(model: model, method: .windowAndZonotope(window: 4, keep: 128), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .full, fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .full, marginIterations: 0),
                 full,
@@ -90,10 +91,10 @@ struct MethodBenchmark {
         print(Self.columns(cells))
     }
 
-    /// One table line: the rung's name in a column wide enough for "zonotope:128+mccormick", the figures in
-    /// columns of 22.
+    /// One table line: the rung's name in a column wide enough for "window:4+zonotope:128+mccormick", the
+    /// figures in columns of 22.
     private static func columns(_ cells: [String]) -> String {
-        cells.enumerated().map { $1.padding(toLength: $0 == 0 ? 26 : 22, withPad: " ", startingAt: 0) }.joined()
+        cells.enumerated().map { $1.padding(toLength: $0 == 0 ? 34 : 22, withPad: " ", startingAt: 0) }.joined()
     }
 
     private func time(_ body: () throws -> Void) rethrows -> Double {

@@ -9,7 +9,8 @@ struct BoundMethodTests {
     static let methods: [(BoundMethod, fitted: Bool)] = [(.interval, true), (.window(0), true), (.window(1), true),
                                                          (.window(2), false), (.forward, true), (.forward, false),
                                                          (.zonotope(0), true), (.zonotope(2), false), (.zonotope(128), true),
-                                                         (.full, false)]
+                                                         (.windowAndZonotope(window: 0, keep: 2), true),
+                                                         (.windowAndZonotope(window: 1, keep: 128), false), (.full, false)]
 
     /// Every node of every random model (RNN tanh/ReLU, LSTM, GRU, 1-3 layers, saturating weights) stays
     /// inside its bounds at sampled points, for every method, norm and frame selection.
@@ -71,7 +72,7 @@ struct BoundMethodTests {
         let sequence = SequenceClassifier.randomSequence(length: 4, inputSize: 3, seed: 98)
         let label = try model.predict(sequence).label
         for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(1)), Perturbation(norm: .l1)] {
-            for method in [BoundMethod.window(1), .forward, .zonotope(2), .full] {
+            for method in [BoundMethod.window(1), .forward, .zonotope(2), .windowAndZonotope(window: 1, keep: 2), .full] {
                 let certifier = Certifier(model: model, method: method, marginIterations: 0)
                 let radius = try certifier.radius(sequence, label: label, perturbation: perturbation, tolerance: 1e-2).radius
                 guard radius > 0 else { continue }
@@ -107,7 +108,8 @@ struct BoundMethodTests {
     /// At a tiny radius every relaxation is nearly exact, so forward-mode bounds and zonotopes (even
     /// reduced to no kept symbol: reduction folds only the relaxations' second-order symbols) must be
     /// nearly as narrow as the full method's: a gross widening would be a defect in some operation's
-    /// forward or zonotope verb.
+    /// forward or zonotope verb. So must a window that ends on the zonotopes of the states it cuts off
+    /// (a window ending on their intervals is not: it loses how they vary together).
     @Test(arguments: randomModelSpecs.indices)
     func carriedBoundsAreNearlyExactAtATinyRadius(modelIndex: Int) throws {
         let model = randomModelSpecs[modelIndex].make(90)
@@ -116,7 +118,7 @@ struct BoundMethodTests {
         for perturbation in [Perturbation(norm: .linf), Perturbation(norm: .l2, frames: .step(2))] {
             let problem = try certifier.problem(sequence, label: 0, perturbation: perturbation, target: nil)
             let full = LinearBoundEngine(problem: problem, epsilon: 1e-6)
-            for method in [BoundMethod.forward, .zonotope(0)] {
+            for method in [BoundMethod.forward, .zonotope(0), .windowAndZonotope(window: 1, keep: 0)] {
                 let carried = LinearBoundEngine(problem: problem, epsilon: 1e-6, method: method)
                 for id in full.lower.indices {
                     for k in full.lower[id].indices {
@@ -155,6 +157,29 @@ struct BoundMethodTests {
                 #expect(width <= 1.5 * exact + 1e-9, "node \(id)[\(k)]: \(width) vs \(exact)")
             }
         }
+    }
+
+    /// A window that ends on the zonotopes of the states it cuts off keeps how they vary together with
+    /// each other and with the older frames, so on a 40-step GRU at a tiny radius its bounds stay nearly
+    /// as narrow as the full method's. A window ending on the states' intervals does not: there a
+    /// one-step window ends millions of times wider than full on some neurons (their boxes wrap).
+    @Test func aWindowEndingOnZonotopesStaysNarrowOverALongSequence() throws {
+        let model = SequenceClassifier.random(architecture: .gru, inputSize: 3, hiddenSize: 16, numClasses: 3, scale: 2, seed: 74)
+        let sequence = SequenceClassifier.randomSequence(length: 40, inputSize: 3, seed: 75)
+        let problem = try Certifier(model: model).problem(sequence, label: 0, perturbation: Perturbation(norm: .linf), target: nil)
+        let full = LinearBoundEngine(problem: problem, epsilon: 1e-7)
+        let hybrid = LinearBoundEngine(problem: problem, epsilon: 1e-7, method: .windowAndZonotope(window: 1, keep: 32))
+        let window = LinearBoundEngine(problem: problem, epsilon: 1e-7, method: .window(1))
+        var widest = 0.0
+        for id in full.lower.indices {
+            for k in full.lower[id].indices {
+                let exact = full.upper[id][k] - full.lower[id][k]
+                let width = hybrid.upper[id][k] - hybrid.lower[id][k]
+                #expect(width <= 1.5 * exact + 1e-9, "node \(id)[\(k)]: \(width) vs \(exact)")
+                widest = max(widest, (window.upper[id][k] - window.lower[id][k]) / (exact + 1e-9))
+            }
+        }
+        #expect(widest > 100, "the window alone is as narrow: the test no longer shows the zonotopes' part")
     }
 
     /// Without a deadline the ladder ends on the tightest rung and never proves less than its first rung.
@@ -200,7 +225,10 @@ struct BoundMethodTests {
         #expect(BoundMethod(argument: "window:7")?.description == "window:7")
         #expect(BoundMethod(argument: "zonotope") == .zonotope(BoundMethod.defaultKeptSymbols))
         #expect(BoundMethod(argument: "zonotope:0")?.description == "zonotope:0")
-        for bad in ["window:-1", "window:x", "window:1:2", "zonotope:-3", "zonotope:", "forward:2", "fast", ""] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }
+        #expect(BoundMethod(argument: "window:2+zonotope:8") == .windowAndZonotope(window: 2, keep: 8))
+        #expect(BoundMethod(argument: "window+zonotope")?.description == "window:4+zonotope:128")
+        for bad in ["window:-1", "window:x", "window:1:2", "zonotope:-3", "zonotope:", "forward:2", "fast", "",
+                    "zonotope:2+window:1", "window:1+forward", "window:1+zonotope:", "window:1+zonotope:2+zonotope:2", "+"] { #expect(BoundMethod(argument: bad) == nil, "\(bad)") }
     }
 }
 

@@ -17,6 +17,11 @@
 ///   per relaxed neuron. Linear maps are exact, so unlike forward mode nothing wraps at every step; each
 ///   node keeps its `keep` largest symbols and boxes the rest. Cost linear in T times the perturbation's
 ///   width plus `keep`.
+/// - `windowAndZonotope(window, keep)`: both at once, each node's interval the intersection of both, and
+///   each window's pass ending on the zonotopes of the states it cuts off instead of their intervals
+///   (`TruncatedZonotopes`), so the older steps keep how they vary with delta and with each other. Cost
+///   the window's plus the zonotope's, plus a product as wide as the perturbation per cut-off state;
+///   between the window and full in both cost and radius on long sequences.
 /// - `full`: back-substitution to the input for every intermediate bound (POPQORN, CROWN): cost
 ///   quadratic in T, tightest.
 ///
@@ -27,27 +32,50 @@ public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
     case window(Int)
     case forward
     case zonotope(Int)
+    case windowAndZonotope(window: Int, keep: Int)
     case full
 
     /// Whether intermediate bounds come from backward passes (windowed or full).
     var backSubstitutesIntermediateBounds: Bool {
         switch self {
         case .interval, .forward, .zonotope: return false
-        case .window, .full: return true
+        case .window, .windowAndZonotope, .full: return true
         }
     }
 
     /// Whether each node carries a function of delta forward (forward mode, zonotopes).
     var carriesNodesForward: Bool {
         switch self {
-        case .forward, .zonotope: return true
+        case .forward, .zonotope, .windowAndZonotope: return true
         case .interval, .window, .full: return false
         }
     }
 
+    /// The symbols a zonotope keeps per state, when the method carries zonotopes.
+    var keptSymbols: Int? {
+        switch self {
+        case .zonotope(let keep), .windowAndZonotope(_, let keep): return keep
+        case .interval, .window, .forward, .full: return nil
+        }
+    }
+
+    /// The steps a backward pass for intermediate bounds reaches back, when the method cuts it off.
+    var window: Int? {
+        switch self {
+        case .window(let k), .windowAndZonotope(let k, _): return k
+        case .interval, .zonotope, .forward, .full: return nil
+        }
+    }
+
     /// Parses "interval", "window:K" (or "window", K = 4), "forward", "zonotope:K" (or "zonotope", K =
-    /// `defaultKeptSymbols`) and "full".
+    /// `defaultKeptSymbols`), a window and a zonotope joined by "+" ("window:4+zonotope:32"), and "full".
     public init?(argument: String) {
+        let halves = argument.split(separator: "+", omittingEmptySubsequences: false)
+        if halves.count == 2, case .window(let k)? = BoundMethod(argument: String(halves[0])),
+           case .zonotope(let keep)? = BoundMethod(argument: String(halves[1])) {
+            self = .windowAndZonotope(window: k, keep: keep)
+            return
+        }
         switch argument {
         case "interval": self = .interval
         case "full": self = .full
@@ -77,6 +105,7 @@ public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
         case .window(let k): return "window:\(k)"
         case .forward: return "forward"
         case .zonotope(let k): return "zonotope:\(k)"
+        case .windowAndZonotope(let k, let keep): return "window:\(k)+zonotope:\(keep)"
         case .full: return "full"
         }
     }

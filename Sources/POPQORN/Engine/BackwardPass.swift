@@ -32,6 +32,9 @@ struct BackwardPass {
     private let recording: Bool
     /// True when `deadline` passed during the walk: the offsets are then partial and bound nothing.
     private(set) var interrupted = false
+    /// With a cutoff and zonotopes (`BoundMethod.windowAndZonotope`): the cut-off nodes' terms, bounded
+    /// together at the end of the pass.
+    private var truncated: TruncatedZonotopes?
 
     /// `concretizingBeforeStep`: a node of an earlier time step is not walked through but bounded by its
     /// interval (windowed back-substitution; see `BoundMethod`). `deadline`, checked before every node,
@@ -49,6 +52,7 @@ struct BackwardPass {
         stored = recording ? [[Double]?](repeating: nil, count: top + 1) : []
         planes = recording ? [[Plane]?](repeating: nil, count: top + 1) : []
         mixtureWeights = recording && mixtures != nil ? [RelaxationMixtures.Mixed?](repeating: nil, count: top + 1) : []
+        if cutoff != nil, engine.method.keptSymbols != nil { truncated = TruncatedZonotopes(rows: rows) }
         for (node, c) in objective { add(c, to: node) }
         for id in stride(from: top, through: 0, by: -1) {
             guard let c = coefficients[id] else { continue }
@@ -66,11 +70,20 @@ struct BackwardPass {
                 engine.operations[id].backward(c, node: id, pass: &self)
             }
         }
+        truncated?.concretize(into: &offset, inputDualNorms: &inputDualNorms, frames: engine.frames, norm: engine.norm,
+                              epsilon: engine.epsilon)
     }
 
-    /// min over v in [l, u] of c . v = sum of c_k l_k (c_k >= 0) or c_k u_k (c_k < 0), per row: a node
-    /// ended with its interval instead of being walked through.
+    /// A node ended instead of walked through: with its zonotope when the engine still holds one (summed
+    /// into `truncated`), else by min over v in [l, u] of c . v = sum of c_k l_k (c_k >= 0) or c_k u_k
+    /// (c_k < 0), per row.
     private mutating func concretize(_ c: [Double], node: NodeID) {
+        if var sum = truncated, let zonotope = engine.zonotopes[node] {
+            truncated = nil  // taken out and put back, so the sum is updated in place
+            sum.add(c, times: zonotope, lower: engine.lower[node], upper: engine.upper[node], flops: &flops)
+            truncated = sum
+            return
+        }
         let n = engine.sizes[node]
         // Bounds interleaved (l_k at 2k, u_k at 2k + 1) so the side is chosen without a branch.
         var ends = [Double](repeating: 0, count: 2 * n)

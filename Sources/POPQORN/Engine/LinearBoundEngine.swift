@@ -57,6 +57,9 @@ struct LinearBoundEngine: Sendable {
     /// Zonotope method: the nodes of the step being walked that another step reads (`readInOtherStep`),
     /// reduced once the walk leaves their step.
     private var statesToReduce: [NodeID] = []
+    /// Window and zonotope method: states past their last use whose zonotopes the window's passes may
+    /// still end on (`TruncatedZonotopes`), dropped once the walk is more than the window past them.
+    private var retainedStates: [NodeID] = []
     /// Each node's last consumer (itself when none), after which its symbolic bounds or zonotope are not
     /// needed.
     let lastUse: [NodeID]
@@ -90,8 +93,7 @@ struct LinearBoundEngine: Sendable {
             ? Self.forwardLayout(problem)
             : ([Int?](repeating: nil, count: graph.nodes.count), [], Array(graph.nodes.indices), [])
         symbolic = [SymbolicBounds?](repeating: nil, count: method == .forward ? graph.nodes.count : 0)
-        let carriesZonotopes = if case .zonotope = method { true } else { false }
-        zonotopes = [Zonotope?](repeating: nil, count: carriesZonotopes ? graph.nodes.count : 0)
+        zonotopes = [Zonotope?](repeating: nil, count: method.keptSymbols == nil ? 0 : graph.nodes.count)
         for id in graph.nodes.indices {
             if let deadline, ContinuousClock.now >= deadline {
                 interrupted = true
@@ -151,7 +153,7 @@ struct LinearBoundEngine: Sendable {
         }
         defaultPlanes[id] = defaults
         if method == .forward { walkForward(id) }
-        if case .zonotope = method { walkZonotope(id) }
+        if method.keptSymbols != nil { walkZonotope(id) }
     }
 
     /// Zonotope method: the node's zonotope from its operands', its concretization intersected with the
@@ -162,14 +164,26 @@ struct LinearBoundEngine: Sendable {
     /// bounds the cost per step.
     private mutating func walkZonotope(_ id: NodeID) {
         defer {
-            for operand in graph.nodes[id].operation.inputs where lastUse[operand] == id { zonotopes[operand] = nil }
+            for operand in graph.nodes[id].operation.inputs where lastUse[operand] == id {
+                if method.window != nil && readInOtherStep[operand] {
+                    retainedStates.append(operand)
+                } else {
+                    zonotopes[operand] = nil
+                }
+            }
         }
-        if case .zonotope(let keep) = method, let state = statesToReduce.first, steps[state] != steps[id] {
+        if let keep = method.keptSymbols, let state = statesToReduce.first, steps[state] != steps[id] {
             for state in statesToReduce {
                 let names = symbolNames(of: state, band: false)
                 zonotopes[state]?.reduce(keep: keep, reductionIDs: names)
             }
             statesToReduce = []
+            if let window = method.window {
+                // A pass for this step's nodes ends at the states of step t - window - 1.
+                let (steps, now) = (steps, steps[id])
+                for state in retainedStates where abs(steps[state] - now) > window + 1 { zonotopes[state] = nil }
+                retainedStates.removeAll { abs(steps[$0] - now) > window + 1 }
+            }
         }
         guard frameColumns[id] == nil else { return }
         let zonotope = operations[id].zonotope(node: id, in: self, flops: &flops)
@@ -237,7 +251,7 @@ struct LinearBoundEngine: Sendable {
         }
         // A window reaches back K steps from the oldest node of the batch; older nodes enter as intervals.
         var cutoff: Int?
-        if case .window(let k) = method { cutoff = (waiting.map { steps[$0] }.min() ?? 0) - k }
+        if let k = method.window { cutoff = (waiting.map { steps[$0] }.min() ?? 0) - k }
         var bounds = splitLowerBounds(of: objective, rows: 2 * half, concretizingBeforeStep: cutoff).bounds
         // A pass the deadline cut short bounds nothing; the walk stops at the next node.
         if interrupted { return }
@@ -288,7 +302,7 @@ struct LinearBoundEngine: Sendable {
     /// With the zonotope method, lower bounds of `rows` linear functions of output node `node` (and their
     /// input dual norms) read off its zonotope; nil for other methods.
     mutating func zonotopeLowerBounds(of node: NodeID, rows: [Double], count: Int) -> (bounds: [Double], dualNorms: [Double])? {
-        guard case .zonotope = method, let zonotope = zonotopes[node] else { return nil }
+        guard method.keptSymbols != nil, let zonotope = zonotopes[node] else { return nil }
         return zonotope.lowerBounds(of: rows, count: count, frames: frames, norm: norm, epsilon: epsilon, flops: &flops)
     }
 
