@@ -19,7 +19,7 @@
 ///   width plus `keep`.
 /// - `windowAndZonotope(window, keep)`: both at once, each node's interval the intersection of both, and
 ///   each window's pass ending on the zonotopes of the states it cuts off instead of their intervals
-///   (`TruncatedZonotopes`), so the older steps keep how they vary with delta and with each other. Cost
+///   (`ZonotopeRows`), so the older steps keep how they vary with delta and with each other. Cost
 ///   the window's plus the zonotope's, plus a product as wide as the perturbation per cut-off state;
 ///   between the window and full in both cost and radius on long sequences.
 /// - `full`: back-substitution to the input for every intermediate bound (POPQORN, CROWN): cost

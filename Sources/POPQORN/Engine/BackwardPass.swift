@@ -34,7 +34,7 @@ struct BackwardPass {
     private(set) var interrupted = false
     /// With a cutoff and zonotopes (`BoundMethod.windowAndZonotope`): the cut-off nodes' terms, bounded
     /// together at the end of the pass.
-    private var truncated: TruncatedZonotopes?
+    private var truncated: ZonotopeRows?
 
     /// `concretizingBeforeStep`: a node of an earlier time step is not walked through but bounded by its
     /// interval (windowed back-substitution; see `BoundMethod`). `deadline`, checked before every node,
@@ -52,7 +52,7 @@ struct BackwardPass {
         stored = recording ? [[Double]?](repeating: nil, count: top + 1) : []
         planes = recording ? [[Plane]?](repeating: nil, count: top + 1) : []
         mixtureWeights = recording && mixtures != nil ? [RelaxationMixtures.Mixed?](repeating: nil, count: top + 1) : []
-        if cutoff != nil, engine.method.keptSymbols != nil { truncated = TruncatedZonotopes(rows: rows) }
+        if cutoff != nil, engine.method.keptSymbols != nil { truncated = ZonotopeRows(rows: rows) }
         for (node, c) in objective { add(c, to: node) }
         for id in stride(from: top, through: 0, by: -1) {
             guard let c = coefficients[id] else { continue }
@@ -80,7 +80,7 @@ struct BackwardPass {
     private mutating func concretize(_ c: [Double], node: NodeID) {
         if var sum = truncated, let zonotope = engine.zonotopes[node] {
             truncated = nil  // taken out and put back, so the sum is updated in place
-            sum.add(c, times: zonotope, lower: engine.lower[node], upper: engine.upper[node], flops: &flops)
+            sum.add(c, times: zonotope, interval: (engine.lower[node], engine.upper[node]), flops: &flops)
             truncated = sum
             return
         }

@@ -58,7 +58,7 @@ struct LinearBoundEngine: Sendable {
     /// reduced once the walk leaves their step.
     private var statesToReduce: [NodeID] = []
     /// Window and zonotope method: states past their last use whose zonotopes the window's passes may
-    /// still end on (`TruncatedZonotopes`), dropped once the walk is more than the window past them.
+    /// still end on (`ZonotopeRows`), dropped once the walk is more than the window past them.
     private var retainedStates: [NodeID] = []
     /// Each node's last consumer (itself when none), after which its symbolic bounds or zonotope are not
     /// needed.

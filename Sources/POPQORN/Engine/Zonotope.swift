@@ -186,33 +186,15 @@ struct Zonotope {
         return (low, high)
     }
 
-    /// Lower bounds of linear functions of this node, `rows` (each `size` coefficients a): a . value >=
-    /// a . centre - eps sum over frames ||a A_f||_q - sum_j |a E_j| - |a| . box (Hoelder for delta, |e_j|
-    /// <= 1, |b_k| <= box[k]), lowered by the rounding allowance of that arithmetic. Also each row's
-    /// input dual norm sum_f ||a A_f||_q: the bound at a smaller eps' is the bound plus (eps - eps') times it.
+    /// Lower bounds of linear functions of this node, `rows` (each `size` coefficients a), with each row's
+    /// input dual norm sum_f ||a A_f||_q (`ZonotopeRows`): the bound at a smaller eps' is the bound plus
+    /// (eps - eps') times it.
     func lowerBounds(of rows: [Double], count: Int, frames: [(start: Int, width: Int)], norm: Norm,
                      epsilon: Double, flops: inout Int) -> (bounds: [Double], dualNorms: [Double]) {
-        let (n, w, f) = (size, width, freshIDs.count)
-        var onInputs = [Double](repeating: 0, count: count * w), onSymbols = [Double](repeating: 0, count: count * f)
-        GEMM.accumulate(&onInputs, rows, inputs, m: count, n: w, k: n, flops: &flops)
-        GEMM.accumulate(&onSymbols, rows, fresh, m: count, n: f, k: n, flops: &flops)
-        let allowance = SymbolicBounds.roundingAllowance(terms: n + w + f)
+        var sum = ZonotopeRows(rows: count)
+        sum.add(rows, times: self, interval: nil, flops: &flops)
         var bounds = [Double](repeating: 0, count: count), dualNorms = bounds
-        onInputs.withUnsafeBufferPointer { onInputs in
-            for r in 0..<count {
-                var value = 0.0, spread = 0.0, mass = 0.0
-                for k in 0..<n {
-                    let a = rows[r * n + k]
-                    value += a * centre[k]
-                    spread += abs(a) * box[k]
-                    mass += abs(a) * magnitude[k]
-                }
-                let dual = norm.dual(onInputs, row: r, width: w, frames: frames)
-                for j in 0..<f { spread += abs(onSymbols[r * f + j]) }
-                bounds[r] = value - epsilon * dual - spread - allowance * mass - .leastNormalMagnitude
-                dualNorms[r] = dual
-            }
-        }
+        sum.concretize(into: &bounds, inputDualNorms: &dualNorms, frames: frames, norm: norm, epsilon: epsilon)
         return (bounds, dualNorms)
     }
 

@@ -1,24 +1,26 @@
-/// Where a windowed backward pass stops (`BoundMethod.windowAndZonotope`), the nodes it cuts off enter
-/// with their zonotopes instead of their intervals: sum over cut-off nodes n of C_n value_n, with every
-/// value_n = centre_n + A_n delta + E_n e + b_n (`Zonotope`).
+/// Lower bounds of `rows` linear functions of several nodes, sum over nodes n of C_n value_n, where every
+/// node has a zonotope, value_n = centre_n + A_n delta + E_n e + b_n (`Zonotope`). The terms are summed
+/// as affine forms first and bounded once (`concretize`): nodes that share noise symbols or frames cancel
+/// in the sum where bounding each alone would add their widths.
 ///
-/// The terms are summed first and bounded once, at the end of the pass: the cut-off nodes of one step (an
-/// LSTM's h and c, a stacked layer's states) share their noise symbols and frames, so their parts cancel
-/// in the sum where bounding each alone would add their widths. The walked part of the pass never reaches
-/// the cut-off frames or symbols, so bounding the two parts apart loses nothing beyond what each
-/// bound loses alone.
-///
-/// The same sum is also bounded over the nodes' intervals, as a window alone does, and each row keeps the
-/// larger of the two lower bounds: both are sound, and an interval narrowed by an earlier backward pass can
-/// beat the zonotope on some rows.
-struct TruncatedZonotopes {
+/// Two uses:
+/// - the zonotope method's own margin bound, one node (`Zonotope.lowerBounds`);
+/// - where a windowed backward pass stops (`BoundMethod.windowAndZonotope`), the nodes it cuts off enter
+///   with their zonotopes instead of their intervals. The cut-off nodes of one step (an LSTM's h and c, a
+///   stacked layer's states) share their symbols and frames. The walked part of the pass never reaches
+///   the cut-off frames or symbols, so bounding the two parts apart is a sum of two lower bounds. There
+///   the same sum is also bounded over the nodes' intervals, as a window alone does, and each row keeps
+///   the larger of the two: both are sound, and an interval narrowed by an earlier backward pass can beat
+///   the zonotope on some rows.
+struct ZonotopeRows {
     let rows: Int
     /// Per row: sum of C_n centre_n, sum of |C_n| box_n, and sum of |C_n| magnitude_n (the size of the
     /// terms combined, for the rounding allowance).
     private var value: [Double]
     private var spread: [Double]
     private var mass: [Double]
-    /// Per row: the sum over the nodes' intervals (`BackwardPass`'s interval concretization).
+    /// Per row: the sum over the nodes' intervals (`BackwardPass`'s interval concretization), or -inf
+    /// once a node came without its interval.
     private var overIntervals: [Double]
     /// Per row, the summed coefficients of delta's leading `width` columns, row-major.
     private var inputs: [Double] = []
@@ -40,10 +42,14 @@ struct TruncatedZonotopes {
     var isEmpty: Bool { terms == 0 }
 
     /// Adds C (rows x zonotope.size, row-major) times the node's zonotope, and its lower bound over the
-    /// node's interval [lower, upper].
-    mutating func add(_ c: [Double], times zonotope: Zonotope, lower: [Double], upper: [Double], flops: inout Int) {
+    /// node's interval, when given.
+    mutating func add(_ c: [Double], times zonotope: Zonotope, interval: (lower: [Double], upper: [Double])?, flops: inout Int) {
         let (n, w, f) = (zonotope.size, zonotope.width, zonotope.freshIDs.count)
         for r in 0..<rows {
+            guard let (lower, upper) = interval else {
+                overIntervals[r] = -.infinity
+                continue
+            }
             var sum = 0.0
             for k in 0..<n {
                 let a = c[r * n + k]
@@ -90,9 +96,10 @@ struct TruncatedZonotopes {
     /// Adds each row's lower bound to `offset`: the larger of the sum over the intervals and value - eps
     /// sum over frames ||a_f||_q - sum over symbols |coefficient| - spread (Hoelder for delta, |e_j| <= 1,
     /// |b_k| <= box_k), lowered by the rounding allowance of that arithmetic. When the zonotope's bound is
-    /// taken, the frames' dual norms go to `inputDualNorms`, as the pass does for the frames it walks; an
-    /// interval's dependence on eps is not linear and adds none, as in a window alone (only the margin's
-    /// pass, which has no cutoff, reads them: `ThresholdCheck.provenRadius`).
+    /// taken, the frames' dual norms go to `inputDualNorms`: the bound at a smaller eps' is the bound plus
+    /// (eps - eps') times them (`ThresholdCheck.provenRadius`). An interval's dependence on eps is not
+    /// linear and adds none, as in a window alone; only the margin's pass, which has no cutoff and so no
+    /// intervals here, has its dual norms read.
     func concretize(into offset: inout [Double], inputDualNorms: inout [Double], frames: [(start: Int, width: Int)],
                     norm: Norm, epsilon: Double) {
         guard !isEmpty else { return }
