@@ -41,6 +41,7 @@ struct MethodBenchmark {
                 Certifier(model: model, method: .window(4), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .window(4), marginIterations: 0),
                 Certifier(model: model, method: .windowAndZonotope(window: 4, keep: 128), fittedPlanes: false, marginIterations: 0),
+                Certifier(model: model, method: .windowAndZonotope(window: 4, keep: 512), fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .full, fittedPlanes: false, marginIterations: 0),
                 Certifier(model: model, method: .full, marginIterations: 0),
                 full,
