@@ -15,8 +15,8 @@
 /// - `zonotope(keep)`: zonotopes (`Zonotope`; DeepZ, Singh et al., NeurIPS 2018; Cert-RNN, Du et al.,
 ///   CCS 2021): one affine form per node in the perturbation and in shared noise symbols, one new symbol
 ///   per relaxed neuron. Linear maps are exact, so unlike forward mode nothing wraps at every step; each
-///   node keeps its `keep` largest symbols and boxes the rest. Cost linear in T times the perturbation's
-///   width plus `keep`.
+///   state keeps its `keep` largest symbols and folds the rest into one new symbol per neuron. Cost
+///   linear in T times the perturbation's width plus `keep`.
 /// - `windowAndZonotope(window, keep)`: both at once, each node's interval the intersection of both, and
 ///   each window's pass ending on the zonotopes of the states it cuts off instead of their intervals
 ///   (`ZonotopeRows`), so the older steps keep how they vary with delta and with each other. Cost

@@ -45,17 +45,17 @@ struct ZonotopeRows {
     /// node's interval, when given.
     mutating func add(_ c: [Double], times zonotope: Zonotope, interval: (lower: [Double], upper: [Double])?, flops: inout Int) {
         let (n, w, f) = (zonotope.size, zonotope.width, zonotope.freshIDs.count)
-        for r in 0..<rows {
-            guard let (lower, upper) = interval else {
-                overIntervals[r] = -.infinity
-                continue
+        if let (lower, upper) = interval {
+            for r in 0..<rows {
+                var sum = 0.0
+                for k in 0..<n {
+                    let a = c[r * n + k]
+                    sum += a * (a < 0 ? upper[k] : lower[k])
+                }
+                overIntervals[r] += sum
             }
-            var sum = 0.0
-            for k in 0..<n {
-                let a = c[r * n + k]
-                sum += a * (a < 0 ? upper[k] : lower[k])
-            }
-            overIntervals[r] += sum
+        } else {
+            overIntervals = [Double](repeating: -.infinity, count: rows)
         }
         GEMM.accumulate(&value, c, vector: zonotope.centre, m: rows, k: n, flops: &flops)
         let magnitudes = c.map(abs)
