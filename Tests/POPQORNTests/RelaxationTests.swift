@@ -219,11 +219,11 @@ struct ParallelBandTests {
         let wide = Tanh.parallelBand(lower: -2, upper: 2)
         #expect(abs(wide.slopeX - tanh(2) / 2) < 1e-12)
         #expect(wide.halfWidth > 0.28 && wide.halfWidth < 0.283, "\(wide)")
-        #expect(Tanh.band(slope: Tanh.derivative(2) * (1 - 1e-12), lower: -2, upper: 2).halfWidth > 0.82)
+        #expect(Tanh.band(slope: Tanh.derivative(2) * (1 - 1e-12), lower: -2, upper: 2, values: (Tanh.value(-2), Tanh.value(2))).halfWidth > 0.82)
         for (l, u) in testIntervals(count: 3000, seed: 250) where u > l {
             for op in [Tanh.self, Sigmoid.self] as [any SShapedFunction.Type] {
                 let smallest = op.derivativeRange(lower: l, upper: u).low * (1 - 1e-12)
-                let deepZ = op.band(slope: max(0, smallest), lower: l, upper: u)
+                let deepZ = op.band(slope: max(0, smallest), lower: l, upper: u, values: (op.value(l), op.value(u)))
                 #expect(op.parallelBand(lower: l, upper: u).halfWidth <= deepZ.halfWidth, "\(op.name) on [\(l), \(u)]")
             }
         }

@@ -64,20 +64,15 @@ struct Zonotope {
         let magnitudes = matrix.map(abs)
         GEMM.accumulate(&box, magnitudes, vector: operand.box, m: n, k: m, flops: &flops)
         GEMM.accumulate(&operandMagnitude, magnitudes, vector: operand.magnitude, m: n, k: m, flops: &flops)
-        if operand.width == width {
-            GEMM.accumulate(&inputs, matrix, operand.inputs, m: n, n: width, k: m, flops: &flops)
-        } else if operand.width > 0 {
-            var product = [Double](repeating: 0, count: n * operand.width)
-            GEMM.accumulate(&product, matrix, operand.inputs, m: n, n: operand.width, k: m, flops: &flops)
-            Self.addColumns(product, rows: n, count: operand.width, into: &inputs, stride: width, at: Array(0..<operand.width))
-        }
+        // The operand's columns are a prefix of this node's: its product adds to each row's first ones.
+        GEMM.accumulate(&inputs, matrix, operand.inputs, m: n, n: operand.width, k: m, rowLength: width, flops: &flops)
         guard !operand.freshIDs.isEmpty else { return }
         if operand.freshIDs == freshIDs {
             GEMM.accumulate(&fresh, matrix, operand.fresh, m: n, n: freshIDs.count, k: m, flops: &flops)
         } else {
             var product = [Double](repeating: 0, count: n * operand.freshIDs.count)
             GEMM.accumulate(&product, matrix, operand.fresh, m: n, n: operand.freshIDs.count, k: m, flops: &flops)
-            let at = positions(of: operand.freshIDs)
+            let at = Self.positions(of: operand.freshIDs, in: freshIDs)
             Self.addColumns(product, rows: n, count: operand.freshIDs.count, into: &fresh, stride: freshIDs.count, at: at)
         }
     }
@@ -102,7 +97,7 @@ struct Zonotope {
         let f = operand.freshIDs.count
         guard f > 0 else { return }
         let stride = freshIDs.count
-        let at = operand.freshIDs == freshIDs ? Array(0..<f) : positions(of: operand.freshIDs)
+        let at = operand.freshIDs == freshIDs ? Array(0..<f) : Self.positions(of: operand.freshIDs, in: freshIDs)
         fresh.withUnsafeMutableBufferPointer { fresh in
             operand.fresh.withUnsafeBufferPointer { source in
                 at.withUnsafeBufferPointer { at in
@@ -238,20 +233,20 @@ struct Zonotope {
         fresh = reduced
     }
 
-    /// Where each of `ids` (ascending, all among this node's) sits in `freshIDs`.
-    private func positions(of ids: [Int]) -> [Int] {
+    /// Where each of `ids` sits in `names` (both ascending, every id among the names).
+    static func positions(of ids: [Int], in names: [Int]) -> [Int] {
         var result: [Int] = []
         result.reserveCapacity(ids.count)
         var i = 0
         for id in ids {
-            while freshIDs[i] != id { i += 1 }
+            while names[i] != id { i += 1 }
             result.append(i)
         }
         return result
     }
 
     /// target[k][at[j]] += source[k][j] for every row k.
-    private static func addColumns(_ source: [Double], rows: Int, count: Int, into target: inout [Double], stride: Int, at: [Int]) {
+    static func addColumns(_ source: [Double], rows: Int, count: Int, into target: inout [Double], stride: Int, at: [Int]) {
         target.withUnsafeMutableBufferPointer { target in
             source.withUnsafeBufferPointer { source in
                 at.withUnsafeBufferPointer { at in

@@ -62,7 +62,7 @@ struct ZonotopeRows {
         GEMM.accumulate(&spread, magnitudes, vector: zonotope.box, m: rows, k: n, flops: &flops)
         GEMM.accumulate(&mass, magnitudes, vector: zonotope.magnitude, m: rows, k: n, flops: &flops)
         if w > width {
-            inputs = Self.widened(inputs, rows: rows, from: width, to: Array(0..<width), count: w)
+            inputs = Self.relaid(inputs, rows: rows, from: width, to: Array(0..<width), count: w)
             width = w
         }
         GEMM.accumulate(&inputs, c, zonotope.inputs, m: rows, n: w, k: n, rowLength: width, flops: &flops)
@@ -71,25 +71,21 @@ struct ZonotopeRows {
         } else if f > 0 {
             // The cut-off nodes of one pass usually share their symbols; a new one re-lays the sum out.
             let union = Array(Set(symbolIDs).union(zonotope.freshIDs)).sorted()
-            let position = Dictionary(uniqueKeysWithValues: union.enumerated().map { ($1, $0) })
-            symbols = Self.widened(symbols, rows: rows, from: symbolIDs.count, to: symbolIDs.map { position[$0] ?? 0 }, count: union.count)
+            symbols = Self.relaid(symbols, rows: rows, from: symbolIDs.count,
+                                  to: Zonotope.positions(of: symbolIDs, in: union), count: union.count)
             symbolIDs = union
             var product = [Double](repeating: 0, count: rows * f)
             GEMM.accumulate(&product, c, zonotope.fresh, m: rows, n: f, k: n, flops: &flops)
-            let columns = zonotope.freshIDs.map { position[$0] ?? 0 }
-            for r in 0..<rows {
-                for (j, column) in columns.enumerated() { symbols[r * union.count + column] += product[r * f + j] }
-            }
+            Zonotope.addColumns(product, rows: rows, count: f, into: &symbols, stride: union.count,
+                                at: Zonotope.positions(of: zonotope.freshIDs, in: union))
         }
         terms += n + w + f
     }
 
     /// `matrix` (rows x `from` columns) with its column j moved to column `to[j]` of `count`.
-    private static func widened(_ matrix: [Double], rows: Int, from: Int, to: [Int], count: Int) -> [Double] {
+    private static func relaid(_ matrix: [Double], rows: Int, from: Int, to: [Int], count: Int) -> [Double] {
         var result = [Double](repeating: 0, count: rows * count)
-        for r in 0..<rows {
-            for j in 0..<from { result[r * count + to[j]] = matrix[r * from + j] }
-        }
+        Zonotope.addColumns(matrix, rows: rows, count: from, into: &result, stride: count, at: to)
         return result
     }
 

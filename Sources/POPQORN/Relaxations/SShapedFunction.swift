@@ -12,7 +12,7 @@ protocol SShapedFunction: UnaryOperator {
 }
 
 extension SShapedFunction {
-    /// The narrower of two bands, each sound for its own slope (`band(slope:lower:upper:)`):
+    /// The narrower of two bands, each sound for its own slope (`band(slope:lower:upper:values:)`):
     /// - DeepZ's (Singh et al., NeurIPS 2018): the slope is the smallest f' on [l, u], so f - slope x is
     ///   non-decreasing and the band runs between its values at the ends;
     /// - the chord's: the slope of the line through (l, f(l)) and (u, f(u)). On a convex or a concave piece
@@ -23,15 +23,16 @@ extension SShapedFunction {
     /// A narrower band is one smaller fresh symbol per neuron, and its larger slope keeps more of the
     /// operand's correlation with delta, so the chord band serves every later node too.
     public static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand {
+        let ends = (value(l), value(u))
         let smallest = max(0, derivativeRange(lower: l, upper: u).low * (1 - 1e-12))
-        let deepZ = band(slope: smallest, lower: l, upper: u)
-        let chord = (value(u) - value(l)) / (u - l)
+        let deepZ = band(slope: smallest, lower: l, upper: u, values: ends)
+        let chord = (ends.1 - ends.0) / (u - l)
         guard u > l, chord.isFinite, chord > smallest else { return deepZ }
-        let parallel = band(slope: chord, lower: l, upper: u)
+        let parallel = band(slope: chord, lower: l, upper: u, values: ends)
         return parallel.halfWidth < deepZ.halfWidth ? parallel : deepZ
     }
 
-    /// The band of slope `slope` >= 0 on [l, u]: g(x) = f(x) - slope x lies between its smallest and largest
+    /// The band of slope `slope` >= 0 on [l, u], given `values` = (f(l), f(u)): g(x) = f(x) - slope x lies between its smallest and largest
     /// values there, found piece by piece. g is convex on [l, 0] and concave on [0, u] (the linear term
     /// changes no curvature), so
     /// - its largest value on the convex piece is at one of the piece's ends, and on the concave piece it is
@@ -41,13 +42,14 @@ extension SShapedFunction {
     /// Every tangent bounds g whatever its point, so the points only decide tightness: each is where
     /// f' = slope (g is flat there and the tangent touches the extremum), clamped into its piece. The
     /// widening covers the rounding of every value and product combined.
-    static func band(slope: Double, lower l: Double, upper u: Double) -> ParallelBand {
-        let (fl, fu) = (value(l), value(u))
+    static func band(slope: Double, lower l: Double, upper u: Double, values: (Double, Double)) -> ParallelBand {
+        let (fl, fu) = values
         // A saturated interval has slope 0; skipping the products keeps 0 * an infinite end out of it.
         guard slope > 0 else { return .between(low: fl, high: fu, slope: 0, size: abs(fl) + abs(fu)) }
         let critical = abs(points(withDerivative: slope).first ?? 0)
         var low = Double.infinity, high = -Double.infinity
-        var size = abs(fl) + abs(fu) + slope * (abs(l) + abs(u)) + abs(value(0))
+        let f0 = value(0)
+        var size = abs(fl) + abs(fu) + slope * (abs(l) + abs(u)) + abs(f0)
         // The tangent of g at a (clamped into [p, q]) at both ends of [p, q].
         func tangent(at point: Double, from p: Double, to q: Double) -> (Double, Double) {
             let a = min(max(point, p), q)
@@ -58,14 +60,14 @@ extension SShapedFunction {
         }
         if l <= 0 {
             let m = min(u, 0)
-            let fm = m == u ? fu : value(0)
+            let fm = m == u ? fu : f0
             high = max(fl - slope * l, fm - slope * m)
             let (atL, atM) = tangent(at: -critical, from: l, to: m)
             low = min(atL, atM)
         }
         if u >= 0 {
             let m = max(l, 0)
-            let fm = m == l ? fl : value(0)
+            let fm = m == l ? fl : f0
             low = min(low, fm - slope * m, fu - slope * u)
             let (atM, atU) = tangent(at: critical, from: m, to: u)
             high = max(high, atM, atU)
