@@ -27,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         .target(name: "SequenceModels", exclude: ["README.md"]),
         .target(name: "POPQORN", dependencies: ["SequenceModels", "COpenBLAS"], exclude: ["README.md"]),
         // Generated/onnx.pb.swift is committed (README.md says how to regenerate it), so no build runs protoc.
@@ -50,7 +51,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ], exclude: ["README.md"]),
         .executableTarget(name: "rnnguard", dependencies: [
-            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient", "ONNXImport", "CalibrationReport",
+            "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient", "ONNXImport", "CalibrationReport", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -9,4 +9,9 @@ struct RNNGuard: ParsableCommand {
         version: "0.1.0",
         subcommands: [Serve.self, Predict.self, Certify.self, Inspect.self, Bench.self, Demo.self, Keygen.self,
                       ImportONNX.self, Health.self, Reload.self, Proxy.self, Report.self])
+
+    static func main() {
+        Allocator.keepWorkingSetResident()
+        main(nil)
+    }
 }
