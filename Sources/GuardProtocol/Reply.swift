@@ -103,6 +103,10 @@ public struct Reply: Codable, Sendable {
         /// Threshold mode: the distance of an input of another class that a quick attack found within
         /// `refuse_below` (`counterexample_distance`); the prediction is then refused without a bound.
         public var counterexampleDistance: Double?
+        /// Threshold mode: true (`climb_stopped`; absent otherwise) when the policy's `climb_margin` ended
+        /// the climb before the tightest certifier tried `accept_at_or_above`, so a costlier bound might have
+        /// proven more.
+        public var climbStopped: Bool?
 
         /// Memberwise.
         public init(mode: String, norm: String, frames: String, target: Int?, radius: Double, failedAt: Double?,
@@ -122,6 +126,7 @@ public struct Reply: Codable, Sendable {
             case mode, norm, frames, target, radius, failedAt = "failed_at", complete
             case boundComputations = "bound_computations"
             case counterexampleDistance = "counterexample_distance"
+            case climbStopped = "climb_stopped"
             case passes
             case milliseconds = "ms"
         }
@@ -140,6 +145,7 @@ public struct Reply: Codable, Sendable {
                 ?? container.decode(Int.self, forKey: .passes)
             milliseconds = try container.decode(Double.self, forKey: .milliseconds)
             counterexampleDistance = try container.decodeIfPresent(Double.self, forKey: .counterexampleDistance)
+            climbStopped = try container.decodeIfPresent(Bool.self, forKey: .climbStopped)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -155,6 +161,7 @@ public struct Reply: Codable, Sendable {
             try container.encode(boundComputations, forKey: .passes)
             try container.encode(milliseconds, forKey: .milliseconds)
             try container.encodeIfPresent(counterexampleDistance, forKey: .counterexampleDistance)
+            try container.encodeIfPresent(climbStopped, forKey: .climbStopped)
         }
     }
 
@@ -216,12 +223,14 @@ public struct Reply: Codable, Sendable {
         public var acceptAtOrAbove: Double
         public var refuseBelow: Double
         public var onDeadline: String
+        /// The `decide.climb_margin`, when the policy sets one.
+        public var climbMargin: Double?
         /// The `certify` override keys this model takes.
         public var allowOverrides: [String]
 
         /// Memberwise.
         public init(norm: String, frames: String, mode: String, deadlineMilliseconds: Double?, acceptAtOrAbove: Double,
-                    refuseBelow: Double, onDeadline: String, allowOverrides: [String]) {
+                    refuseBelow: Double, onDeadline: String, climbMargin: Double? = nil, allowOverrides: [String]) {
             self.norm = norm
             self.frames = frames
             self.mode = mode
@@ -229,12 +238,14 @@ public struct Reply: Codable, Sendable {
             self.acceptAtOrAbove = acceptAtOrAbove
             self.refuseBelow = refuseBelow
             self.onDeadline = onDeadline
+            self.climbMargin = climbMargin
             self.allowOverrides = allowOverrides
         }
 
         enum CodingKeys: String, CodingKey {
             case norm, frames, mode, deadlineMilliseconds = "deadline_ms", acceptAtOrAbove = "accept_at_or_above"
-            case refuseBelow = "refuse_below", onDeadline = "on_deadline", allowOverrides = "allow_overrides"
+            case refuseBelow = "refuse_below", onDeadline = "on_deadline", climbMargin = "climb_margin"
+            case allowOverrides = "allow_overrides"
         }
     }
 

@@ -33,6 +33,12 @@ struct Bench: ParsableCommand {
     var methods = false
     @Option(name: .long, parsing: .upToNextOption, help: "With --methods: the anytime ladder's budget in milliseconds, one for every model or one per model.")
     var budgetMs: [Double] = [10]
+    @Option(name: .long, parsing: .upToNextOption, help: "With --methods: also decide with this climb margin (the policy's decide.climb_margin), one for every model or one per model.")
+    var climbMargin: [Double] = []
+    @Option(name: .long, parsing: .upToNextOption, help: "With --methods: take this typical radius (one per model) instead of the full radius searches, and measure only the decisions.")
+    var typicalRadius: [Double] = []
+    @Flag(name: .long, help: "With --methods: take the inputs from each model folder's heldout.jsonl that its inputs.json does not hold.")
+    var heldOut = false
     @Option(name: .long, help: "Cores one certificate may use (default 1: the one-core figures; 2 or more lets a large backward pass split its rows over idle cores).")
     var cores: Int = 1
 
@@ -64,8 +70,13 @@ struct Bench: ParsableCommand {
             guard !budgetMs.isEmpty, budgetMs.allSatisfy({ $0 > 0 && $0 <= 86_400_000 }) else {
                 throw ValidationError("--budget-ms must lie in (0, 86400000]")
             }
+            guard climbMargin.allSatisfy((0...1_000_000).contains) else { throw ValidationError("--climb-margin must lie in [0, 1000000]") }
+            guard typicalRadius.allSatisfy({ $0 > 0 && $0 <= 1000 }), typicalRadius.isEmpty || typicalRadius.count == folders.count else {
+                throw ValidationError("--typical-radius takes one radius in (0, 1000] per model")
+            }
             print("dgemm on one thread: \(format(GEMMThroughput.measure(size: 64), 1)) GFLOP/s at n=64, \(format(GEMMThroughput.measure(size: 256), 1)) GFLOP/s at n=256")
-            try MethodBenchmark(folders: folders, inputs: inputs, norm: norm, budgetsMs: budgetMs).run()
+            try MethodBenchmark(folders: folders, inputs: inputs, norm: norm, budgetsMs: budgetMs, climbMargins: climbMargin,
+                                typicalRadii: typicalRadius, heldOut: heldOut).run()
             return
         }
         let gemmSmall = GEMMThroughput.measure(size: 64)

@@ -17,15 +17,32 @@ struct MethodBenchmark {
     let norm: Norm
     /// One budget for every model, or one per model in order.
     let budgetsMs: [Double]
+    /// Climb margins to decide with besides the full climb (`CertifierLadder.decide`): none, one for every
+    /// model, or one per model in order.
+    let climbMargins: [Double]
+    /// Typical radii given instead of measured, one per model: only the decisions are measured then.
+    let typicalRadii: [Double]
+    /// Inputs from each folder's `heldout.jsonl` (JSON lines) instead of its `inputs.json`.
+    let heldOut: Bool
 
     func run() throws {
         for (position, folder) in folders.enumerated() {
             let budgetMs = budgetsMs[min(position, budgetsMs.count - 1)]
             let url = URL(fileURLWithPath: folder)
             let model = try SequenceClassifier(contentsOf: url)
-            let sequences = try Self.sequences(in: url, model: model).prefix(inputs)
+            let sequences = Array(try Self.sequences(in: url, model: model, heldOut: heldOut).prefix(inputs))
             let labels = try sequences.map { try model.predict($0).label }
             let perturbation = Perturbation(norm: norm)
+            let climbMargin = climbMargins.isEmpty ? nil : climbMargins[min(position, climbMargins.count - 1)]
+            if !typicalRadii.isEmpty {
+                let typical = typicalRadii[position]
+                print("\(url.lastPathComponent) (T = \(sequences.first?.count ?? 0), p = \(norm.rawValue), \(sequences.count) inputs): typical radius \(format(typical, 6)) (given)")
+                print(Self.columns(["decision", "p50", "max", "accept", "flag", "refuse", "climb stopped"]))
+                try decisions(model: model, sequences: sequences, labels: labels, perturbation: perturbation, typical: typical,
+                              climbMargin: climbMargin)
+                print("")
+                continue
+            }
             let full = Certifier(model: model)
             let reference = try zip(sequences, labels).map { try full.radius($0, label: $1, perturbation: perturbation).radius }
             let typical = median(reference)
@@ -66,13 +83,8 @@ struct MethodBenchmark {
             }
             print("Pareto front (check p50 against radius/full): " + front.map(\.name).joined(separator: ", "))
             let ladder = CertifierLadder.standard(for: model)
-            let attack = PGDAttack.quick(model: model)
-            var decisions: [Double] = [], anytime: [Double] = [], ratios: [Double] = []
+            var anytime: [Double] = [], ratios: [Double] = []
             for (index, sequence) in sequences.enumerated() {
-                decisions.append(try time {
-                    _ = try ladder.decide(sequence, label: labels[index], perturbation: perturbation, accept: typical,
-                                          refuse: typical / 2, attack: attack, deadline: nil)
-                })
                 var search: RadiusSearch?
                 anytime.append(try time {
                     search = try ladder.radius(sequence, label: labels[index], perturbation: perturbation,
@@ -80,13 +92,52 @@ struct MethodBenchmark {
                 })
                 ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
             }
-            row("decide|ladder \(format(budgetMs, 1))ms", checks: decisions, searches: anytime, ratios: ratios, gflops: nil)
+            row("ladder \(format(budgetMs, 1))ms", checks: [], searches: anytime, ratios: ratios, gflops: nil)
+            print(Self.columns(["decision", "p50", "max", "accept", "flag", "refuse", "climb stopped"]))
+            try decisions(model: model, sequences: sequences, labels: labels, perturbation: perturbation, typical: typical,
+                          climbMargin: climbMargin)
             print("")
         }
     }
 
+    /// The sidecar's threshold decisions (accept at `typical`, refuse below half of it, the quick attack):
+    /// their time and mix when they climb to the top rung, and with `climbMargin` if given. Then what a
+    /// climb margin is calibrated on: the cheapest rung's `worstRelativeMargin` at `typical`, lowest among
+    /// the inputs the full climb accepts and highest among the rest.
+    private func decisions(model: SequenceClassifier, sequences: [[[Double]]], labels: [Int], perturbation: Perturbation,
+                           typical: Double, climbMargin: Double?) throws {
+        let ladder = CertifierLadder.standard(for: model)
+        let attack = PGDAttack.quick(model: model)
+        var accepted: [Bool] = []
+        for margin in [nil] + (climbMargin.map { [$0] } ?? []) {
+            var times: [Double] = [], made: [ThresholdDecision] = []
+            for (index, sequence) in sequences.enumerated() {
+                times.append(try time {
+                    made.append(try ladder.decide(sequence, label: labels[index], perturbation: perturbation, accept: typical,
+                                                  refuse: typical / 2, attack: attack, climbMargin: margin, deadline: nil))
+                })
+            }
+            let accepts = made.map { $0.radius >= typical }, refuses = made.map { $0.radius < typical / 2 }
+            if margin == nil { accepted = accepts }
+            let differing = zip(accepts, accepted).filter { $0 != $1 }.count
+            print(Self.columns([margin.map { "decide, climb margin \(format($0, 2))" } ?? "decide, full climb",
+                                format(median(times) * 1000, 3) + " ms", format((times.max() ?? 0) * 1000, 3) + " ms",
+                                "\(accepts.filter { $0 }.count)", "\(zip(accepts, refuses).filter { !$0 && !$1 }.count)",
+                                "\(refuses.filter { $0 }.count)",
+                                "\(made.filter(\.stoppedClimbing).count)" + (margin == nil ? "" : " (\(differing) accepts lost)")]))
+        }
+        guard let cheapest = ladder.rungs.first else { return }
+        let relative = try sequences.indices.map { index in
+            try cheapest.check(sequences[index], label: labels[index], perturbation: perturbation, epsilon: typical).worstRelativeMargin
+        }
+        let ofAccepted = zip(relative, accepted).filter(\.1).map(\.0), ofOthers = zip(relative, accepted).filter { !$0.1 }.map(\.0)
+        print("cheapest rung's worst relative margin at the typical radius: min \(ofAccepted.min().map { format($0, 3) } ?? "-") "
+              + "over the accepted, max \(ofOthers.max().map { format($0, 3) } ?? "-") over the others")
+    }
+
     private func row(_ name: String, checks: [Double], searches: [Double], ratios: [Double], gflops: Double?) {
-        let cells = [name, format(median(checks) * 1000, 3) + " ms", format((checks.max() ?? 0) * 1000, 3) + " ms",
+        let cells = [name, checks.isEmpty ? "-" : format(median(checks) * 1000, 3) + " ms",
+                     checks.isEmpty ? "-" : format((checks.max() ?? 0) * 1000, 3) + " ms",
                      format(median(searches) * 1000, 2) + " ms", format(median(ratios), 3), format(ratios.min() ?? 0, 3),
                      gflops.map { format($0, 2) } ?? "-"]
         print(Self.columns(cells))
@@ -105,12 +156,20 @@ struct MethodBenchmark {
         return (clock.now - start).seconds
     }
 
-    private static func sequences(in folder: URL, model: SequenceClassifier) throws -> [[[Double]]] {
-        struct Recorded: Decodable {
+    private static func sequences(in folder: URL, model: SequenceClassifier, heldOut: Bool) throws -> [[[Double]]] {
+        struct Recorded: Decodable, Equatable {
             let sequence: [[Double]]?
             let tokens: [Int]?
         }
-        let recorded = try JSONDecoder().decode([Recorded].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
+        var recorded = try JSONDecoder().decode([Recorded].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
+        if heldOut {
+            // inputs.json holds some of the held-out lines (those the model classifies right): leave those out,
+            // so what is calibrated on inputs.json is measured on other inputs.
+            let calibration = recorded
+            recorded = try Data(contentsOf: folder.appendingPathComponent("heldout.jsonl")).split(separator: UInt8(ascii: "\n"))
+                .map { try JSONDecoder().decode(Recorded.self, from: Data($0)) }
+                .filter { !calibration.contains($0) }
+        }
         return try recorded.map { try model.sequence(for: $0.sequence.map(ModelInput.sequence) ?? .tokens($0.tokens ?? [])) }
     }
 

@@ -14,7 +14,7 @@ import Testing
           - name: a
             path: examples/models/digits-lstm
             certify: {norm: inf, frames: "2:5", mode: radius, deadline_ms: 40, allow_overrides: [frames]}
-            decide: {accept_at_or_above: 0.05, refuse_below: 0.01, on_deadline: refuse}
+            decide: {accept_at_or_above: 0.05, refuse_below: 0.01, on_deadline: refuse, climb_margin: 2.5}
           - name: b
             path: examples/models/speech-gru
             decide: {accept_at_or_above: 0.02, refuse_below: 0.02}
@@ -31,10 +31,11 @@ import Testing
         #expect(a.certify.norm == .linf && a.certify.frames == .window(2, 5) && a.certify.mode == .radius)
         #expect(a.certify.deadlineMilliseconds == 40 && a.certify.allowOverrides == [.frames])
         #expect(a.decide.acceptAtOrAbove == 0.05 && a.decide.refuseBelow == 0.01 && a.decide.onDeadline == .refuse)
+        #expect(a.decide.climbMargin == 2.5)
         // Defaults.
         let b = config.models[1]
         #expect(b.certify.norm == .l2 && b.certify.frames == .all && b.certify.mode == .threshold)
-        #expect(b.certify.deadlineMilliseconds == nil && b.decide.onDeadline == .flag)
+        #expect(b.certify.deadlineMilliseconds == nil && b.decide.onDeadline == .flag && b.decide.climbMargin == nil)
     }
 
     @Test func zeroWorkersMeansOnePerCore() throws {
@@ -78,7 +79,10 @@ import Testing
         ("listen: tcp://127.0.0.1:5555", "listen: http://127.0.0.1:5555", "listen must be a tcp://, ipc:// or inproc:// endpoint, not \"http://127.0.0.1:5555\""),
         ("metrics: 127.0.0.1:9464", "metrics: nowhere", "metrics must be host:port (e.g. 127.0.0.1:9464), not \"nowhere\""),
         ("  - name: b", "  - name: a", "models[1].name \"a\" is used by an earlier model"),
-        ("refuse_below: 0.01,", "refuse_bellow: 0.01,", "models[0].decide.refuse_bellow is not a known key (expected one of: accept_at_or_above, refuse_below, on_deadline)"),
+        ("refuse_below: 0.01,", "refuse_bellow: 0.01,", "models[0].decide.refuse_bellow is not a known key (expected one of: accept_at_or_above, refuse_below, on_deadline, climb_margin)"),
+        ("climb_margin: 2.5", "climb_margin: -1", "models[0].decide.climb_margin must be >= 0 and <= 1000000, not \"-1\""),
+        ("climb_margin: 2.5", "climb_margin: 1e300", "models[0].decide.climb_margin must be >= 0 and <= 1000000, not \"1e300\""),
+        ("climb_margin: 2.5", "climb_margin: .nan", "models[0].decide.climb_margin must be a number, not \".nan\""),
     ])
     func invalidValuesGetExactMessages(original: String, replacement: String, message: String) throws {
         let yaml = valid.replacingOccurrences(of: original, with: replacement)

@@ -49,6 +49,33 @@ import Testing
         #expect(decision == expected)
     }
 
+    /// A policy's `climb_margin` reaches the ladder, and a reply says when it stopped the climb: with a
+    /// margin of 0, a threshold the cheapest rung fails (and the quick attack cannot refute) goes no
+    /// further.
+    @Test func aClimbMarginStopsTheClimbAndTheReplySaysSo() throws {
+        func certify(accept: Double, climbMargin: Double?) throws -> Reply.CertificateBody {
+            var policy = Fixtures.digitsPolicy
+            policy.decide = DecisionPolicy(acceptAtOrAbove: accept, refuseBelow: 0.001, climbMargin: climbMargin)
+            let handler = RequestHandler(models: [ServedModel(policy: policy, classifier: Fixtures.models[0].classifier)],
+                                         limits: Fixtures.limits)
+            let reply = handler.handle(Request(id: .string("m"), op: .certify, model: "digits-lstm", input: features()),
+                                       receivedAt: .now).reply
+            return try #require(reply.certificate)
+        }
+        var found: (climbed: Reply.CertificateBody, stopped: Reply.CertificateBody)?
+        for accept in [0.12, 0.2, 0.3, 0.5] where found == nil {
+            let stopped = try certify(accept: accept, climbMargin: 0)
+            if stopped.climbStopped == true { found = (try certify(accept: accept, climbMargin: nil), stopped) }
+        }
+        let (climbed, stopped) = try #require(found, "no threshold where the climb margin stopped the climb")
+        #expect(climbed.climbStopped == nil)
+        #expect(stopped.radius == climbed.radius && stopped.boundComputations < climbed.boundComputations)
+        let json = try #require(String(data: try JSONEncoder().encode(stopped), encoding: .utf8))
+        #expect(json.contains("\"climb_stopped\":true"))
+        let decoded = try JSONDecoder().decode(Reply.CertificateBody.self, from: Data(json.utf8))
+        #expect(decoded.climbStopped == true)
+    }
+
     /// The threshold decision agrees with a full radius search.
     @Test func thresholdAgreesWithTheRadiusSearch() throws {
         var request = Request(id: .string("r"), op: .certify, model: "digits-lstm", input: features(1))

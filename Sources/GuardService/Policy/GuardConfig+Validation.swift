@@ -229,7 +229,7 @@ extension GuardConfig {
     }
 
     private static func decisionPolicy(_ node: ConfigNode) throws(ConfigError) -> DecisionPolicy {
-        let keys = try node.mapping(allowed: ["accept_at_or_above", "refuse_below", "on_deadline"])
+        let keys = try node.mapping(allowed: ["accept_at_or_above", "refuse_below", "on_deadline", "climb_margin"])
         guard let acceptNode = keys["accept_at_or_above"] else { throw ConfigError("\(node.path).accept_at_or_above is required") }
         guard let refuseNode = keys["refuse_below"] else { throw ConfigError("\(node.path).refuse_below is required") }
         let range = 0...maxThreshold, described = ">= 0 and <= \(Int(maxThreshold))"
@@ -243,6 +243,10 @@ extension GuardConfig {
             }
             onDeadline = action
         }
-        return DecisionPolicy(acceptAtOrAbove: accept, refuseBelow: refuse, onDeadline: onDeadline)
+        var climbMargin: Double?
+        if let value = keys["climb_margin"], !value.isNull {
+            climbMargin = try number(value, in: 0...Limits.maxClimbMargin, ">= 0 and <= \(Int(Limits.maxClimbMargin))")
+        }
+        return DecisionPolicy(acceptAtOrAbove: accept, refuseBelow: refuse, onDeadline: onDeadline, climbMargin: climbMargin)
     }
 }

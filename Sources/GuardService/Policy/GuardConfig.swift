@@ -61,6 +61,9 @@ public struct GuardConfig: Sendable {
 
         /// Largest `deadline_ms` (a request's or a policy's): one day. Its microseconds fit an Int64 by far.
         public static let maxDeadlineMilliseconds: Double = 86_400_000
+        /// Largest `decide.climb_margin`: a rung's margin bound a million times the prediction's own margin
+        /// below zero. Far beyond any calibration measured (docs/performance.md: a few hundred).
+        public static let maxClimbMargin: Double = 1_000_000
         /// Largest `limits.max_message_bytes`: 1 GiB (twice it, plus slack, is the libzmq frame cap).
         public static let maxMessageBytesCap = 1 << 30
         /// Largest `limits.max_sequence_length` and `limits.queue_depth`.

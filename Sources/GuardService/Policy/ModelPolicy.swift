@@ -76,11 +76,16 @@ public struct DecisionPolicy: Sendable {
     /// A certified radius below this is refused; between the two, accepted with the flag "fragile".
     public var refuseBelow: Double
     public var onDeadline: DeadlineAction
+    /// Threshold mode: a ladder rung whose failed check at `acceptAtOrAbove` leaves a margin bound below
+    /// -climbMargin times the prediction's own margin ends the climb there (`CertifierLadder.decide`);
+    /// nil always climbs to the tightest rung.
+    public var climbMargin: Double?
 
-    public init(acceptAtOrAbove: Double, refuseBelow: Double, onDeadline: DeadlineAction = .flag) {
+    public init(acceptAtOrAbove: Double, refuseBelow: Double, onDeadline: DeadlineAction = .flag, climbMargin: Double? = nil) {
         self.acceptAtOrAbove = acceptAtOrAbove
         self.refuseBelow = refuseBelow
         self.onDeadline = onDeadline
+        self.climbMargin = climbMargin
     }
 }
 

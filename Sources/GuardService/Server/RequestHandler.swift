@@ -64,23 +64,24 @@ public struct RequestHandler: Sendable {
         let mode = request.overrides.mode ?? policy.certify.mode
         let perturbation = Perturbation(norm: policy.certify.norm, frames: request.overrides.frames ?? policy.certify.frames)
         let target = request.overrides.target
-        let certificate: (radius: Double, failedAt: Double?, complete: Bool, passes: Int, counterexample: Double?)
+        let certificate: (radius: Double, failedAt: Double?, complete: Bool, passes: Int, counterexample: Double?,
+                          climbStopped: Bool)
         do {
             switch mode {
             case .threshold:
                 let decided = try served.ladder.decide(
                     sequence, label: prediction.label, perturbation: perturbation, target: target,
                     accept: policy.decide.acceptAtOrAbove, refuse: policy.decide.refuseBelow, attack: served.quickAttack,
-                    deadline: systemDeadline(deadline))
+                    climbMargin: policy.decide.climbMargin, deadline: systemDeadline(deadline))
                 certificate = (decided.radius, decided.failedAt, decided.complete, decided.boundComputations,
-                               decided.counterexampleDistance)
+                               decided.counterexampleDistance, decided.stoppedClimbing)
             case .radius:
                 // With a deadline, the anytime ladder: the best radius proven in time. Without, the tightest.
                 let search = deadline == nil
                     ? try served.certifier.radius(sequence, label: prediction.label, perturbation: perturbation, target: target)
                     : try served.ladder.radius(sequence, label: prediction.label, perturbation: perturbation, target: target,
                                                deadline: systemDeadline(deadline))
-                certificate = (search.radius, search.failedAt, search.complete, search.boundComputations, nil)
+                certificate = (search.radius, search.failedAt, search.complete, search.boundComputations, nil, false)
             }
         } catch let error as CertifierError {
             // What the override checks cannot see, e.g. a target equal to the predicted label.
@@ -95,6 +96,7 @@ public struct RequestHandler: Sendable {
             target: target, radius: certificate.radius, failedAt: certificate.failedAt, complete: certificate.complete,
             boundComputations: certificate.passes, milliseconds: Self.milliseconds(certifyDone - inferenceDone))
         outcome.reply.certificate?.counterexampleDistance = certificate.counterexample
+        outcome.reply.certificate?.climbStopped = certificate.climbStopped ? true : nil
         outcome.reply.decision = Reply.DecisionBody(decision)
         outcome.decision = decision
         outcome.radius = certificate.radius

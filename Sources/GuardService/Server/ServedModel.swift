@@ -51,7 +51,7 @@ public struct ServedModel: Sendable {
             policy: Reply.PolicyBody(
                 norm: certify.norm.rawValue, frames: certify.frames.description, mode: certify.mode.rawValue,
                 deadlineMilliseconds: certify.deadlineMilliseconds, acceptAtOrAbove: decide.acceptAtOrAbove,
-                refuseBelow: decide.refuseBelow, onDeadline: decide.onDeadline.rawValue,
+                refuseBelow: decide.refuseBelow, onDeadline: decide.onDeadline.rawValue, climbMargin: decide.climbMargin,
                 allowOverrides: certify.allowOverrides.map(\.rawValue).sorted()))
     }
 }

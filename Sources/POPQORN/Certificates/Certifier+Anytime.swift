@@ -57,11 +57,15 @@ public struct CertifierLadder: Sendable {
     /// passes first (then the check is not certified: incomplete when the deadline cut a rung short, else
     /// the last rung tried answers with its failed check). `start` lets a caller that has already seen
     /// the rungs below it fail at `epsilon` skip them.
+    ///
+    /// `climbMargin` (nil climbs to the top) ends the climb early: a rung whose failed check's
+    /// `worstRelativeMargin` is below `-climbMargin` hands over to no further rung (see `decide`).
     public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double, target: Int? = nil,
-                      from start: Int = 0, deadline: ContinuousClock.Instant?) throws -> LadderCheck {
+                      from start: Int = 0, climbMargin: Double? = nil, deadline: ContinuousClock.Instant?) throws -> LadderCheck {
         precondition(start >= 0, "rung \(start) is not a rung")
         var passes = 0, flops = 0, proven = 0.0
         var last: (check: ThresholdCheck, rung: Int)?
+        var stopped = false
         for index in rungs.indices.dropFirst(start) {
             let check = try rungs[index].check(sequence, label: label, perturbation: perturbation, epsilon: epsilon,
                                                target: target, deadline: deadline)
@@ -70,11 +74,16 @@ public struct CertifierLadder: Sendable {
             proven = max(proven, check.provenRadius)
             last = (check, index)
             if check.certified || !check.complete { break }
+            if index < rungs.count - 1, let climbMargin, check.worstRelativeMargin < -climbMargin {
+                stopped = true
+                break
+            }
             if let deadline, ContinuousClock.now >= deadline { break }
         }
         let (check, rung) = last ?? (ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: 0,
                                                     flops: 0, complete: false), start - 1)
-        return LadderCheck(check: check, rung: rung, backwardPasses: passes, flops: flops, provenRadius: proven)
+        return LadderCheck(check: check, rung: rung, backwardPasses: passes, flops: flops, provenRadius: proven,
+                           stoppedByClimbMargin: stopped)
     }
 }
 
@@ -90,4 +99,6 @@ public struct LadderCheck: Sendable {
     /// The largest radius any rung's computation proved (`ThresholdCheck.provenRadius`): the threshold
     /// when it was certified, often a useful smaller radius when not.
     public let provenRadius: Double
+    /// True when `climbMargin` kept costlier rungs from running.
+    public let stoppedByClimbMargin: Bool
 }

@@ -113,10 +113,12 @@ public struct Certifier: Sendable, CustomStringConvertible {
             for (row, margin) in zip(open, tightened) { margins[row] = margin }
         }
         let certified = margins.allSatisfy { $0 > Self.marginFloor }
+        let logits = problem.centre[problem.unrolled.logits]
         return ThresholdCheck(epsilon: epsilon, certified: certified,
                               marginLowerBounds: Dictionary(uniqueKeysWithValues: zip(problem.rivals, margins)),
                               backwardPasses: engine.passes, flops: engine.flops, complete: true,
-                              provenRadius: certified ? epsilon : Self.provenRadius(margins: margins, default: pass, epsilon: epsilon))
+                              provenRadius: certified ? epsilon : Self.provenRadius(margins: margins, default: pass, epsilon: epsilon),
+                              centreMargins: Dictionary(uniqueKeysWithValues: problem.rivals.map { ($0, logits[problem.label] - logits[$0]) }))
     }
 
     /// The largest eps' <= eps the computation at eps proves. Every relaxation was built on boxes that hold

@@ -11,6 +11,9 @@ public struct ThresholdDecision: Sendable, Equatable {
     public let counterexampleDistance: Double?
     /// False when the deadline stopped the decision before it was settled.
     public let complete: Bool
+    /// True when the climb margin kept a costlier rung from trying a threshold (`decide`'s `climbMargin`):
+    /// the answer is final for the policy, but the top rung might have proven more.
+    public let stoppedClimbing: Bool
     public let boundComputations: Int
 }
 
@@ -28,19 +31,30 @@ extension CertifierLadder {
     /// (when `refuse` is not already proven): the attack returns the first adversarial input it meets, not
     /// the nearest, so one found beyond `refuse` says nothing about the `refuse` set. The attack only ever
     /// refuses or withholds an accept; every radius comes from a rung's certificate.
+    ///
+    /// `climbMargin` lets a decision stop climbing for `accept` where a costlier rung is not expected to
+    /// prove it: a rung whose failed check there leaves a margin bound below `-climbMargin` times the
+    /// prediction's own margin (`ThresholdCheck.worstRelativeMargin`) hands `accept` to no further rung.
+    /// How far a cheap rung may fall short and a costlier one still succeed depends on the model
+    /// (`rnnguard bench --methods` measures it), so a policy calibrates it per model; nil, the default,
+    /// always climbs to the top. The climb at `refuse` always goes to the top: the rule may turn an
+    /// accept into a flag, never a flag into a refusal, and never grants anything (every radius still
+    /// comes from a rung's certificate).
     public func decide(_ sequence: [[Double]], label: Int, perturbation: Perturbation, target: Int? = nil,
-                       accept: Double, refuse: Double, attack: PGDAttack?,
+                       accept: Double, refuse: Double, attack: PGDAttack?, climbMargin: Double? = nil,
                        deadline: ContinuousClock.Instant?) throws -> ThresholdDecision {
         var computations = 0
+        var stoppedClimbing = false
         func outOfTime() -> Bool { deadline.map { ContinuousClock.now >= $0 } ?? false }
         func decision(_ radius: Double, failedAt: Double?, counterexample: Double? = nil, complete: Bool = true) -> ThresholdDecision {
             ThresholdDecision(radius: radius, failedAt: failedAt, counterexampleDistance: counterexample, complete: complete,
-                              boundComputations: computations)
+                              stoppedClimbing: stoppedClimbing, boundComputations: computations)
         }
-        func climb(_ epsilon: Double, from start: Int) throws -> LadderCheck {
+        func climb(_ epsilon: Double, from start: Int, climbMargin: Double? = nil) throws -> LadderCheck {
             let climbed = try check(sequence, label: label, perturbation: perturbation, epsilon: epsilon, target: target,
-                                    from: start, deadline: deadline)
+                                    from: start, climbMargin: climbMargin, deadline: deadline)
             computations += climbed.rung - start + 1
+            stoppedClimbing = stoppedClimbing || climbed.stoppedByClimbMargin
             return climbed
         }
         if accept == 0 { return decision(0, failedAt: nil) }
@@ -56,8 +70,10 @@ extension CertifierLadder {
             if perturbation.contains(example, centre: sequence, epsilon: refuse) {
                 return decision(0, failedAt: accept, counterexample: perturbation.distortion(of: example, from: sequence))
             }
+        } else if rungs.count > 1, let climbMargin, first.worstRelativeMargin < -climbMargin {
+            stoppedClimbing = true
         } else if rungs.count > 1 {
-            let accepted = try climb(accept, from: 1)
+            let accepted = try climb(accept, from: 1, climbMargin: climbMargin)
             if !accepted.check.complete { return decision(0, failedAt: nil, complete: false) }
             if accepted.check.certified { return decision(accept, failedAt: nil) }
             proven = max(proven, accepted.provenRadius)
