@@ -10,16 +10,10 @@ import Testing
 struct AttackFirstDecisionTests {
     let perturbation = Perturbation(norm: .linf)
 
-    private func bundled(_ name: String) throws -> (model: SequenceClassifier, inputs: [[[Double]]]) {
-        let folder = repositoryRoot.appendingPathComponent("examples/models/\(name)")
-        let inputs = try JSONDecoder().decode([FixtureInput].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
-        return (try SequenceClassifier(contentsOf: folder), inputs.map(\.sequence))
-    }
-
     /// An adversarial input within `accept` but beyond `refuse` (which is certified, so none lies within it):
     /// the decision is the one the full climb reaches, fragile, with fewer bound computations.
     @Test func anAdversarialInputWithinAcceptSkipsTheCostlyRungs() throws {
-        let (model, inputs) = try bundled("w1-digits-rnn")
+        let (model, inputs) = try bundledModel("w1-digits-rnn")
         let sequence = inputs[0]
         let label = try model.predict(sequence).label
         let ladder = CertifierLadder.standard(for: model)
@@ -49,31 +43,22 @@ struct AttackFirstDecisionTests {
     /// A threshold only a costlier rung proves is still accepted: the attack at `accept` finds nothing
     /// (it cannot, the threshold is certified) and the climb resumes at rung 1, so rung 0 runs once.
     @Test func aThresholdOnlyAHigherRungProvesIsAccepted() throws {
-        let (model, inputs) = try bundled("digits-lstm")
+        let (model, inputs) = try bundledModel("digits-lstm")
         let ladder = CertifierLadder.standard(for: model)
-        var found = false
-        for sequence in inputs.prefix(5) where !found {
-            let label = try model.predict(sequence).label
-            let radii = try ladder.rungs.map { try $0.radius(sequence, label: label, perturbation: perturbation).radius }
-            guard let tighter = radii.dropFirst().first(where: { $0 > radii[0] * 1.1 }) else { continue }
-            let accept = (radii[0] + tighter) / 2
-            let check = try ladder.check(sequence, label: label, perturbation: perturbation, epsilon: accept, deadline: nil)
-            guard try !ladder.rungs[0].check(sequence, label: label, perturbation: perturbation, epsilon: accept).certified,
-                  check.check.certified, check.rung >= 1 else { continue }
-            found = true
-            let decided = try ladder.decide(sequence, label: label, perturbation: perturbation, accept: accept,
-                                            refuse: radii[0] / 2, attack: PGDAttack.quick(model: model), deadline: nil)
-            #expect(decided.radius == accept && decided.failedAt == nil && decided.counterexampleDistance == nil)
-            #expect(decided.complete && decided.boundComputations == check.rung + 1)
-        }
-        #expect(found, "no input where a higher rung proves more than rung 0")
+        let found = try #require(try HigherRungThreshold.find(model: model, ladder: ladder, inputs: inputs, perturbation: perturbation),
+                                 "no input where a higher rung proves more than rung 0")
+        let accept = found.threshold
+        let decided = try ladder.decide(found.sequence, label: found.label, perturbation: perturbation, accept: accept,
+                                        refuse: found.cheapestRadius / 2, attack: PGDAttack.quick(model: model), deadline: nil)
+        #expect(decided.radius == accept && decided.failedAt == nil && decided.counterexampleDistance == nil)
+        #expect(decided.complete && decided.boundComputations == found.ladderCheck.rung + 1)
     }
 
     /// A counterexample within `refuse` refuses, with its distance, after rung 0 alone: found by the attack
     /// at `accept` when it lands within `refuse`, else by the attack at `refuse`, which still runs because
     /// the search at `accept` stops at its first find, however far.
     @Test func aCounterexampleWithinRefuseRefusesWithItsDistance() throws {
-        let (model, inputs) = try bundled("w1-digits-rnn")
+        let (model, inputs) = try bundledModel("w1-digits-rnn")
         let sequence = inputs[0]
         let label = try model.predict(sequence).label
         let ladder = CertifierLadder.standard(for: model)

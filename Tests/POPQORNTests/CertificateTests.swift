@@ -19,6 +19,13 @@ struct FixtureInput: Decodable {
     let sequence: [[Double]]
 }
 
+/// A model of `examples/models` (part of every clone) and the inputs of its inputs.json.
+func bundledModel(_ name: String) throws -> (model: SequenceClassifier, inputs: [[[Double]]]) {
+    let folder = repositoryRoot.appendingPathComponent("examples/models/\(name)")
+    let inputs = try JSONDecoder().decode([FixtureInput].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
+    return (try SequenceClassifier(contentsOf: folder), inputs.map(\.sequence))
+}
+
 /// Inside the certified radius neither random boundary points nor PGD may change the class.
 func expectNoCounterexample(_ model: SequenceClassifier, _ sequence: [[Double]], label: Int,
                             _ perturbation: Perturbation, radius: Double, context: String) {

@@ -10,16 +10,10 @@ import Testing
 struct ClimbMarginTests {
     let perturbation = Perturbation(norm: .linf)
 
-    private func bundled(_ name: String) throws -> (model: SequenceClassifier, inputs: [[[Double]]]) {
-        let folder = repositoryRoot.appendingPathComponent("examples/models/\(name)")
-        let inputs = try JSONDecoder().decode([FixtureInput].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
-        return (try SequenceClassifier(contentsOf: folder), inputs.map(\.sequence))
-    }
-
     /// At eps = 0 every bound is the margin itself, so the ratio is 1; far beyond the certified radius it
     /// is negative, and the further the more.
     @Test func theRelativeMarginIsOneAtTheCentreAndFallsWithTheRadius() throws {
-        let (model, inputs) = try bundled("w1-digits-rnn")
+        let (model, inputs) = try bundledModel("w1-digits-rnn")
         let certifier = Certifier(model: model, method: .window(BoundMethod.defaultWindow), fittedPlanes: false, marginIterations: 0)
         for sequence in inputs.prefix(3) {
             let label = try model.predict(sequence).label
@@ -37,7 +31,7 @@ struct ClimbMarginTests {
     /// Over inputs and thresholds around their radii: a climb margin never raises the decided radius nor
     /// adds bound computations, and a margin no rung falls short by decides exactly as the full climb.
     @Test func aClimbMarginOnlyWithholds() throws {
-        let (model, inputs) = try bundled("digits-lstm")
+        let (model, inputs) = try bundledModel("digits-lstm")
         let ladder = CertifierLadder.standard(for: model)
         let quick = PGDAttack.quick(model: model)
         var stopped = 0
@@ -63,29 +57,20 @@ struct ClimbMarginTests {
     /// A threshold only a costlier rung proves: a margin below rung 0's shortfall stops there (fragile, not
     /// accepted, one bound computation at `accept`); a margin above it climbs and accepts.
     @Test func theMarginDecidesWhetherACostlierRungTries() throws {
-        let (model, inputs) = try bundled("digits-lstm")
+        let (model, inputs) = try bundledModel("digits-lstm")
         let ladder = CertifierLadder.standard(for: model)
-        var found = false
-        for sequence in inputs.prefix(5) where !found {
-            let label = try model.predict(sequence).label
-            let radii = try ladder.rungs.map { try $0.radius(sequence, label: label, perturbation: perturbation).radius }
-            guard let tighter = radii.dropFirst().first(where: { $0 > radii[0] * 1.1 }) else { continue }
-            let accept = (radii[0] + tighter) / 2
-            let first = try ladder.rungs[0].check(sequence, label: label, perturbation: perturbation, epsilon: accept)
-            guard !first.certified, try ladder.check(sequence, label: label, perturbation: perturbation, epsilon: accept,
-                                                     deadline: nil).check.certified else { continue }
-            found = true
-            let shortfall = -first.worstRelativeMargin
-            try #require(shortfall > 0)
-            func decide(_ margin: Double) throws -> ThresholdDecision {
-                try ladder.decide(sequence, label: label, perturbation: perturbation, accept: accept, refuse: radii[0] / 2,
-                                  attack: PGDAttack.quick(model: model), climbMargin: margin, deadline: nil)
-            }
-            let stopped = try decide(shortfall / 2), climbed = try decide(shortfall * 2)
-            #expect(stopped.stoppedClimbing && stopped.radius == radii[0] / 2)
-            #expect(stopped.boundComputations <= climbed.boundComputations)
-            #expect(!climbed.stoppedClimbing && climbed.radius == accept)
+        let found = try #require(try HigherRungThreshold.find(model: model, ladder: ladder, inputs: inputs, perturbation: perturbation),
+                                 "no input where a higher rung proves more than rung 0")
+        let shortfall = -found.cheapestCheck.worstRelativeMargin
+        try #require(shortfall > 0)
+        func decide(_ margin: Double) throws -> ThresholdDecision {
+            try ladder.decide(found.sequence, label: found.label, perturbation: perturbation, accept: found.threshold,
+                              refuse: found.cheapestRadius / 2, attack: PGDAttack.quick(model: model), climbMargin: margin,
+                              deadline: nil)
         }
-        #expect(found, "no input where a higher rung proves more than rung 0")
+        let stopped = try decide(shortfall / 2), climbed = try decide(shortfall * 2)
+        #expect(stopped.stoppedClimbing && stopped.radius == found.cheapestRadius / 2)
+        #expect(stopped.boundComputations <= climbed.boundComputations)
+        #expect(!climbed.stoppedClimbing && climbed.radius == found.threshold)
     }
 }
