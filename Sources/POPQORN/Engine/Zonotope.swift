@@ -9,8 +9,8 @@
 /// sides, so a linear map is applied exactly: M (A delta + E e) = (M A) delta + (M E) e, with no |M|
 /// wrapping. Each relaxed neuron adds one new symbol, its relaxation's half-width (`fresh` columns are
 /// named by `freshIDs`, so operands line up; `LinearBoundEngine.symbolNames` gives the names). To keep
-/// the cost bounded, a recurrent state keeps its `keep` largest symbols and folds the rest into one new
-/// symbol per neuron (`reduce`; order reduction, Girard 2005). `box` holds only the rounding allowances.
+/// the cost bounded, a recurrent state keeps `keep` symbols and folds the rest into one new symbol per
+/// neuron (`reduce`; order reduction, Girard 2005). `box` holds only the rounding allowances.
 ///
 /// Rounding: as `SymbolicBounds` does, each verb records the size of the terms it combined
 /// (`operandMagnitude`) and `finish` adds to `box` far more than that arithmetic can have erred.
@@ -193,19 +193,27 @@ struct Zonotope {
         return (bounds, dualNorms)
     }
 
-    /// Order reduction: keeps the `keep` symbols with the largest absolute sums and replaces the rest and
+    /// Order reduction: keeps the `keep` symbols that folding would cost most and replaces the rest and
     /// the box, per neuron k, by one new symbol `reductionIDs[k]` whose coefficient is the sum of the
-    /// dropped coefficients' absolute values plus box[k]. Sound: for any values of the dropped symbols and
+    /// dropped coefficients' absolute values plus box[k]. The cost of folding symbol j is Girard's
+    /// ||g_j||_1 - ||g_j||_inf over its column g_j: a symbol that moves one neuron only becomes that
+    /// neuron's own symbol at no loss, however large, while one that moves several neurons together
+    /// loses their correlation (keeping the largest ||g_j||_1 instead proved 5-15% smaller radii with
+    /// zonotope:128 on the text LSTM and the video GRU). Sound: for any values of the dropped symbols and
     /// of b_k their combined term on neuron k lies within that sum, so some value in [-1, 1] of the new
     /// symbol reproduces it; and no other node uses the new symbol, so choosing it per neuron constrains
     /// nothing else. Later linear maps carry the new symbols exactly, as they carry every other: a box left
     /// as a box would grow by |M| at every step instead (the rounding allowances of a long sequence did).
     mutating func reduce(keep: Int, reductionIDs: [Int]) {
         let f = freshIDs.count
-        var weight = [Double](repeating: 0, count: f)
+        var weight = [Double](repeating: 0, count: f), largest = weight
         for k in 0..<size {
-            for j in 0..<f { weight[j] += abs(fresh[k * f + j]) }
+            for j in 0..<f {
+                weight[j] += abs(fresh[k * f + j])
+                largest[j] = max(largest[j], abs(fresh[k * f + j]))
+            }
         }
+        for j in 0..<f { weight[j] -= largest[j] }
         let kept = f > keep ? Array((0..<f).sorted { weight[$0] > weight[$1] }.prefix(keep)) : Array(0..<f)
         var dropped = [Bool](repeating: true, count: f)
         for j in kept { dropped[j] = false }

@@ -104,25 +104,31 @@ extension SShapedFunction {
 
     private static func relaxations(lower l: Double, upper u: Double, alternatives: Bool) -> Relaxation {
         precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
-        let (low, high) = range(lower: l, upper: u)
+        // Each end evaluated once: f is increasing, so (f(l), f(u)) is its range, and f' comes from the
+        // same evaluation (`valueAndDerivatives`), bit for bit what `derivative` computes.
+        let (low, lowSlope, _) = valueAndDerivatives(l)
+        let (high, highSlope, _) = valueAndDerivatives(u)
         // On a (near-)point interval the constant range loses nothing and avoids dividing by u - l.
         if u - l <= 1e-9 * max(1, abs(l), abs(u)) {
             let rounding = slack(low, high)
             return Relaxation(lower: [Plane(a: 0, b: 0, c: low - rounding)], upper: [Plane(a: 0, b: 0, c: high + rounding)])
         }
         let f0 = value(0)
-        let rounding = slack(low, high, l * derivative(l), u * derivative(u), f0)
-        let upper = upperLines(l, u, alternatives: alternatives).map { Plane(a: $0.slope, b: 0, c: $0.intercept + rounding) }
-        let lower = upperLines(-u, -l, alternatives: alternatives).map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
+        let rounding = slack(low, high, l * lowSlope, u * highSlope, f0)
+        let upper = upperLines(l, u, values: (low, high), alternatives: alternatives)
+            .map { Plane(a: $0.slope, b: 0, c: $0.intercept + rounding) }
+        let lower = upperLines(-u, -l, values: (value(-u), value(-l)), alternatives: alternatives)
+            .map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
         guard alternatives else { return Relaxation(lower: lower, upper: upper) }
         return Relaxation(lower: lower + [Plane(a: 0, b: 0, c: low - rounding)],
                           upper: upper + [Plane(a: 0, b: 0, c: high + rounding)]).ordered(on: Box(xl: l, xu: u, yl: 0, yu: 0))
     }
 
-    /// Sound upper lines on [l, u], the tightest-by-area first (see the argument above); only that one
-    /// without `alternatives`.
-    private static func upperLines(_ l: Double, _ u: Double, alternatives: Bool) -> [(slope: Double, intercept: Double)] {
-        let fl = value(l), fu = value(u)
+    /// Sound upper lines on [l, u] given `values` = (f(l), f(u)), the tightest-by-area first (see the
+    /// argument above); only that one without `alternatives`.
+    private static func upperLines(_ l: Double, _ u: Double, values: (Double, Double),
+                                   alternatives: Bool) -> [(slope: Double, intercept: Double)] {
+        let (fl, fu) = values
         let chordSlope = (fu - fl) / (u - l)
         let chord = (slope: chordSlope, intercept: fl - chordSlope * l)
         if u <= 0 { return [chord] }
@@ -153,9 +159,10 @@ extension SShapedFunction {
         return alternatives ? [line, tangent(at: u), tangent(at: (above + u) / 2)] : [line]
     }
 
+    /// The tangent at d, from one evaluation of f.
     private static func tangent(at d: Double) -> (slope: Double, intercept: Double) {
-        let slope = derivative(d)
-        return (slope, value(d) - slope * d)
+        let (fd, slope, _) = valueAndDerivatives(d)
+        return (slope, fd - slope * d)
     }
 
     /// Rounding allowance: a few ulps of the largest magnitude involved in evaluating the lines.
