@@ -55,15 +55,12 @@ struct Certify: ParsableCommand {
         let classifier = try model.load()
         let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : 20,
                                   intermediateIterations: thorough ? 10 : 0)
+        // A budget should measure certification, not what the process does once on its first certificate.
+        if budgetMs != nil { certifier.warmUp() }
         var bar: ProgressBar?
         defer { bar?.finish() }
-        var warmLengths: Set<Int> = []
         try InputFile.forEach(in: input, { item in
-            let sequence = try classifier.sequence(for: item)
-            // A budget should measure certification, not what the process does once on its first
-            // certificate of a length (`Certifier.warmUp`).
-            if budgetMs != nil, warmLengths.insert(sequence.count).inserted { certifier.warmUp(length: sequence.count) }
-            try JSONOutput.line(try certify(sequence, with: certifier))
+            try JSONOutput.line(try certify(classifier.sequence(for: item), with: certifier))
         }, progress: { done, total in
             guard total > 1 else { return }
             if bar == nil { bar = ProgressBar(total: total) }

@@ -7,10 +7,10 @@ import SequenceModels
 ///
 /// Per model and rung: the threshold-check time at the model's typical radius (the median full radius
 /// of its inputs; p50 and the worst input), the radius-search time, the radius as a share of the full
-/// one (median and minimum over inputs), and GFLOP/s of the searches' products. The last row is what
-/// the sidecar runs: its threshold decision (`CertifierLadder.decide` with accept at the typical radius,
-/// refuse below half of it, the quick attack) in the check columns, and the anytime ladder's radius
-/// within the model's budget in the search columns. Each input's own full radius is the reference.
+/// one (median and minimum over inputs), and GFLOP/s of the searches' products. Each input's own full
+/// radius is the reference. Then what the sidecar runs: the anytime ladder's radius within the model's
+/// budget, and its threshold decisions (`decisions`). With `typicalRadii` only the decisions run, at the
+/// radii given, without the full radius searches.
 struct MethodBenchmark {
     let folders: [String]
     let inputs: Int
@@ -22,7 +22,7 @@ struct MethodBenchmark {
     let climbMargins: [Double]
     /// Typical radii given instead of measured, one per model: only the decisions are measured then.
     let typicalRadii: [Double]
-    /// Inputs from each folder's `heldout.jsonl` (JSON lines) instead of its `inputs.json`.
+    /// Inputs from each folder's `heldout.jsonl` (JSON lines) that its `inputs.json` does not hold.
     let heldOut: Bool
 
     func run() throws {

@@ -11,8 +11,8 @@ public struct ThresholdDecision: Sendable, Equatable {
     public let counterexampleDistance: Double?
     /// False when the deadline stopped the decision before it was settled.
     public let complete: Bool
-    /// True when the climb margin kept a costlier rung from trying a threshold (`decide`'s `climbMargin`):
-    /// the answer is final for the policy, but the top rung might have proven more.
+    /// True when the climb margin kept a costlier rung from trying `accept` (`decide`'s `climbMargin`): the
+    /// answer is final for the policy, but the top rung might have proven more.
     public let stoppedClimbing: Bool
     public let boundComputations: Int
 }
