@@ -76,6 +76,19 @@ import Testing
         #expect(decoded.climbStopped == true)
     }
 
+    /// The `models` op shows a policy's climb margin, and leaves the key out when the policy has none.
+    @Test func theModelsOpShowsTheClimbMargin() throws {
+        var policy = Fixtures.digitsPolicy
+        func listed() throws -> String {
+            let info = ServedModel(policy: policy, classifier: Fixtures.models[0].classifier).info
+            return try #require(String(data: try JSONEncoder().encode(info.policy), encoding: .utf8))
+        }
+        policy.decide.climbMargin = nil
+        #expect(try !listed().contains("climb_margin"))
+        policy.decide.climbMargin = 2.5
+        #expect(try listed().contains("\"climb_margin\":2.5"))
+    }
+
     /// The threshold decision agrees with a full radius search.
     @Test func thresholdAgreesWithTheRadiusSearch() throws {
         var request = Request(id: .string("r"), op: .certify, model: "digits-lstm", input: features(1))
