@@ -93,6 +93,24 @@ struct CommandLineTests {
         }
     }
 
+    /// `bench --methods` measuring decisions alone (`--typical-radius`) on held-out inputs, with and
+    /// without a climb margin; and its new options refusing garbage with a one-line error.
+    @Test func benchMeasuresDecisionsAndRefusesGarbage() throws {
+        let base = ["bench", "--methods", "--norms", "inf", "--models", "examples/models/w1-digits-rnn", "--inputs", "2"]
+        let run = try rnnguard(base + ["--typical-radius", "0.029", "--held-out", "--climb-margin", "0.02"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("decide, full climb") && run.stdout.contains("decide, climb margin 0.02"), "\(run.stdout)")
+        #expect(run.stdout.contains("cheapest rung's worst relative margin"))
+        for (bad, message) in [(["--climb-margin=-1"], "--climb-margin must lie in [0, 1000000]"),
+                               (["--climb-margin", "nan"], "--climb-margin must lie in [0, 1000000]"),
+                               (["--typical-radius", "0"], "--typical-radius takes one radius in (0, 1000] per model"),
+                               (["--typical-radius", "0.02", "0.03"], "--typical-radius takes one radius in (0, 1000] per model")] {
+            let refused = try rnnguard(base + bad)
+            let first = refused.stderr.split(separator: "\n").first ?? ""
+            #expect(refused.status != 0 && first.hasPrefix("Error:") && first.contains(message), "\(bad): \(first)")
+        }
+    }
+
     /// `rnnguard reload` from the sidecar's own host: a policy that loads is served (exit 0, the models
     /// listed); one that does not is `reload_failed` (exit 1) and the old set keeps answering.
     @Test func reloadSwapsThePolicyOrSaysWhyNot() throws {

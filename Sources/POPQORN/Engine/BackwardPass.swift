@@ -78,16 +78,23 @@ struct BackwardPass {
     /// into `truncated`), else by min over v in [l, u] of c . v = sum of c_k l_k (c_k >= 0) or c_k u_k
     /// (c_k < 0), per row.
     private mutating func concretize(_ c: [Double], node: NodeID) {
+        let overInterval = Self.lowerBounds(c, rows: rows, lower: engine.lower[node], upper: engine.upper[node])
         if var sum = truncated, let zonotope = engine.zonotopes[node] {
             truncated = nil  // taken out and put back, so the sum is updated in place
-            sum.add(c, times: zonotope, interval: (engine.lower[node], engine.upper[node]), flops: &flops)
+            sum.add(c, times: zonotope, overInterval: overInterval, flops: &flops)
             truncated = sum
             return
         }
-        let n = engine.sizes[node]
+        for r in 0..<rows { offset[r] += overInterval[r] }
+    }
+
+    /// Per row of `c` (rows x n, row-major), min over v in [lower, upper] of c . v.
+    static func lowerBounds(_ c: [Double], rows: Int, lower: [Double], upper: [Double]) -> [Double] {
+        let n = lower.count
         // Bounds interleaved (l_k at 2k, u_k at 2k + 1) so the side is chosen without a branch.
         var ends = [Double](repeating: 0, count: 2 * n)
-        for k in 0..<n { (ends[2 * k], ends[2 * k + 1]) = (engine.lower[node][k], engine.upper[node][k]) }
+        for k in 0..<n { (ends[2 * k], ends[2 * k + 1]) = (lower[k], upper[k]) }
+        var result = [Double](repeating: 0, count: rows)
         c.withUnsafeBufferPointer { c in
             ends.withUnsafeBufferPointer { ends in
                 for r in 0..<rows {
@@ -96,10 +103,11 @@ struct BackwardPass {
                         let a = c[r &* n &+ k]
                         sum += a * ends[2 &* k &+ (a < 0 ? 1 : 0)]
                     }
-                    offset[r] += sum
+                    result[r] = sum
                 }
             }
         }
+        return result
     }
 
     /// Node `node`'s coefficient buffer, taken out of the table (zeros if it has none yet) so that it is

@@ -187,7 +187,7 @@ struct Zonotope {
     func lowerBounds(of rows: [Double], count: Int, frames: [(start: Int, width: Int)], norm: Norm,
                      epsilon: Double, flops: inout Int) -> (bounds: [Double], dualNorms: [Double]) {
         var sum = ZonotopeRows(rows: count)
-        sum.add(rows, times: self, interval: nil, flops: &flops)
+        sum.add(rows, times: self, overInterval: nil, flops: &flops)
         var bounds = [Double](repeating: 0, count: count), dualNorms = bounds
         sum.concretize(into: &bounds, inputDualNorms: &dualNorms, frames: frames, norm: norm, epsilon: epsilon)
         return (bounds, dualNorms)

@@ -19,7 +19,7 @@ struct ZonotopeRows {
     private var value: [Double]
     private var spread: [Double]
     private var mass: [Double]
-    /// Per row: the sum over the nodes' intervals (`BackwardPass`'s interval concretization), or -inf
+    /// Per row: the sum over the nodes' intervals (`BackwardPass.lowerBounds`), or -inf
     /// once a node came without its interval.
     private var overIntervals: [Double]
     /// Per row, the summed coefficients of delta's leading `width` columns, row-major.
@@ -41,19 +41,12 @@ struct ZonotopeRows {
 
     var isEmpty: Bool { terms == 0 }
 
-    /// Adds C (rows x zonotope.size, row-major) times the node's zonotope, and its lower bound over the
-    /// node's interval, when given.
-    mutating func add(_ c: [Double], times zonotope: Zonotope, interval: (lower: [Double], upper: [Double])?, flops: inout Int) {
+    /// Adds C (rows x zonotope.size, row-major) times the node's zonotope, and each row's lower bound of
+    /// the same term over the node's interval, when given (`BackwardPass.lowerBounds`).
+    mutating func add(_ c: [Double], times zonotope: Zonotope, overInterval: [Double]?, flops: inout Int) {
         let (n, w, f) = (zonotope.size, zonotope.width, zonotope.freshIDs.count)
-        if let (lower, upper) = interval {
-            for r in 0..<rows {
-                var sum = 0.0
-                for k in 0..<n {
-                    let a = c[r * n + k]
-                    sum += a * (a < 0 ? upper[k] : lower[k])
-                }
-                overIntervals[r] += sum
-            }
+        if let overInterval {
+            for r in 0..<rows { overIntervals[r] += overInterval[r] }
         } else {
             overIntervals = [Double](repeating: -.infinity, count: rows)
         }
