@@ -7,9 +7,11 @@ import Synchronization
 public struct CalibrationSettings: Sendable, Equatable {
     /// The ball every example is certified over (norm and perturbed frames).
     public var perturbation: Perturbation
-    /// Per-example budget: the anytime ladder (`CertifierLadder.standard`) and the best radius proven in
-    /// this many ms; nil: the default certifier's full radius search (`Certifier(model:)`).
+    /// Per-example budget: the anytime ladder (`ladder`) and the best radius proven in this many ms; nil:
+    /// the default certifier's full radius search (`Certifier(model:)`).
     public var budgetMilliseconds: Double?
+    /// The rungs of the anytime ladder a budget climbs (the served policy's, to report what it proves).
+    public var ladder: [CertifierRung]
     /// Relative tolerance of every radius search.
     public var tolerance: Double
     /// How many examples get a PGD attack radius beside their certified one.
@@ -17,10 +19,11 @@ public struct CalibrationSettings: Sendable, Equatable {
     /// How many examples get per-frame radii (a sensitivity map).
     public var sensitivitySample: Int
 
-    public init(perturbation: Perturbation, budgetMilliseconds: Double? = nil, tolerance: Double = 1e-3,
-                attackSample: Int = 40, sensitivitySample: Int = 12) {
+    public init(perturbation: Perturbation, budgetMilliseconds: Double? = nil, ladder: [CertifierRung] = CertifierRung.standardLadder,
+                tolerance: Double = 1e-3, attackSample: Int = 40, sensitivitySample: Int = 12) {
         self.perturbation = perturbation
         self.budgetMilliseconds = budgetMilliseconds
+        self.ladder = ladder
         self.tolerance = tolerance
         self.attackSample = attackSample
         self.sensitivitySample = sensitivitySample
@@ -89,7 +92,7 @@ public struct CalibrationRun: Sendable {
         let start = clock.now
         let examples = dataSet.examples
         let certifier = Certifier(model: model)
-        let ladder = CertifierLadder.standard(for: model)
+        let ladder = CertifierLadder(model: model, rungs: settings.ladder)
         let perturbation = settings.perturbation
         let expected = workCount(examples: examples.count, settings: settings)
         let counter = ProgressCounter(total: expected, report: progress)

@@ -28,7 +28,9 @@ public enum Provenance {
             ("data sha256", sha256(ofFile: dataFile) ?? "unreadable"),
             ("norm", settings.perturbation.norm.rawValue),
             ("frames", settings.perturbation.frames.description),
-            ("certifier", settings.budgetMilliseconds.map { "anytime ladder, \(formatted($0)) ms per example" }
+            ("certifier", settings.budgetMilliseconds.map {
+                "anytime ladder (" + settings.ladder.map(\.description).joined(separator: ", ") + "), \(formatted($0)) ms per example"
+            }
                 ?? "default (full back-substitution + margin optimizer)"),
             ("radius tolerance", formatted(settings.tolerance)),
             ("attack", "PGD, 60 steps x 4 restarts, radius searched up to 10, \(settings.attackSample) examples"),

@@ -225,12 +225,16 @@ public struct Reply: Codable, Sendable {
         public var onDeadline: String
         /// The `decide.climb_margin`, when the policy sets one.
         public var climbMargin: Double?
+        /// The certifier ladder's rungs, cheapest first (`certify.ladder`, or the standard ladder). Optional
+        /// so that replies of servers older than the setting still decode.
+        public var ladder: [String]?
         /// The `certify` override keys this model takes.
         public var allowOverrides: [String]
 
         /// Memberwise.
         public init(norm: String, frames: String, mode: String, deadlineMilliseconds: Double?, acceptAtOrAbove: Double,
-                    refuseBelow: Double, onDeadline: String, climbMargin: Double? = nil, allowOverrides: [String]) {
+                    refuseBelow: Double, onDeadline: String, climbMargin: Double? = nil, ladder: [String]? = nil,
+                    allowOverrides: [String]) {
             self.norm = norm
             self.frames = frames
             self.mode = mode
@@ -239,13 +243,14 @@ public struct Reply: Codable, Sendable {
             self.refuseBelow = refuseBelow
             self.onDeadline = onDeadline
             self.climbMargin = climbMargin
+            self.ladder = ladder
             self.allowOverrides = allowOverrides
         }
 
         enum CodingKeys: String, CodingKey {
             case norm, frames, mode, deadlineMilliseconds = "deadline_ms", acceptAtOrAbove = "accept_at_or_above"
             case refuseBelow = "refuse_below", onDeadline = "on_deadline", climbMargin = "climb_margin"
-            case allowOverrides = "allow_overrides"
+            case ladder, allowOverrides = "allow_overrides"
         }
     }
 

@@ -27,3 +27,18 @@ struct ValueArgument<Value: CommandLineValue>: ExpressibleByArgument {
 typealias NormArgument = ValueArgument<Norm>
 typealias FramesArgument = ValueArgument<FrameSelection>
 typealias MethodArgument = ValueArgument<BoundMethod>
+
+/// `--ladder RUNG,RUNG,...`: a certifier ladder, cheapest rung first, in the names `bench --methods`
+/// prints (`CertifierRung`). Parsed in `validate()` rather than by the argument parser, so that a bad
+/// rung gets `CertifierRung.LadderError`'s message instead of a generic "invalid value".
+struct LadderArgument {
+    let text: String
+
+    func rungs() throws -> [CertifierRung] {
+        do {
+            return try CertifierRung.ladder(text.split(separator: ",", omittingEmptySubsequences: false).map(String.init))
+        } catch {
+            throw ValidationError("--ladder: \(error)")
+        }
+    }
+}

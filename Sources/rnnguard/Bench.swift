@@ -39,6 +39,8 @@ struct Bench: ParsableCommand {
     var typicalRadius: [Double] = []
     @Flag(name: .long, help: "With --methods: take the inputs from each model folder's heldout.jsonl that its inputs.json does not hold.")
     var heldOut = false
+    @Option(name: .long, parsing: .upToNextOption, help: "With --methods: also run this certifier ladder (RUNG,RUNG,..., cheapest first, as the rows name them) beside the standard one, one for every model or one per model.")
+    var ladder: [String] = []
     @Option(name: .long, help: "Cores one certificate may use (default 1: the one-core figures; 2 or more lets a large backward pass split its rows over idle cores).")
     var cores: Int = 1
 
@@ -74,9 +76,13 @@ struct Bench: ParsableCommand {
             guard typicalRadius.allSatisfy({ $0 > 0 && $0 <= 1000 }), typicalRadius.isEmpty || typicalRadius.count == folders.count else {
                 throw ValidationError("--typical-radius takes one radius in (0, 1000] per model")
             }
+            guard ladder.count <= 1 || ladder.count == folders.count else {
+                throw ValidationError("--ladder takes one ladder for every model or one per model")
+            }
+            let ladders = try ladder.map { try LadderArgument(text: $0).rungs() }
             print("dgemm on one thread: \(format(GEMMThroughput.measure(size: 64), 1)) GFLOP/s at n=64, \(format(GEMMThroughput.measure(size: 256), 1)) GFLOP/s at n=256")
             try MethodBenchmark(folders: folders, inputs: inputs, norm: norm, budgetsMs: budgetMs, climbMargins: climbMargin,
-                                typicalRadii: typicalRadius, heldOut: heldOut).run()
+                                typicalRadii: typicalRadius, heldOut: heldOut, ladders: ladders).run()
             return
         }
         let gemmSmall = GEMMThroughput.measure(size: 64)

@@ -33,8 +33,10 @@ struct Certify: ParsableCommand {
     var thorough = false
     @Option(name: .long, help: "Intermediate bounds: interval, window:K (back-substitution over the last K steps), forward (forward-mode linear bounds), zonotope:K (zonotopes keeping K symbols per state; zonotope: K = 128), window:K+zonotope:K (a window that ends on the zonotopes of the states it cuts off) or full (POPQORN; the default).")
     var method: MethodArgument = MethodArgument(.full)
-    @Option(name: .long, help: "Anytime certification: climb from interval bounds to the full method and the optimizer, and report the best proven within MS milliseconds (fractional allowed).")
+    @Option(name: .long, help: "Anytime certification: climb the certifier ladder (--ladder) and report the best proven within MS milliseconds (fractional allowed).")
     var budgetMs: Double?
+    @Option(name: .long, help: "With --budget-ms: the ladder's rungs, cheapest first, as bench --methods names them (default: window:4+mccormick,full,full+optimizer).")
+    var ladder: String?
     @Option(name: .long, help: "Cores one certificate may use while they are idle (default: every core; 1 keeps it on one thread).")
     var cores: Int?
 
@@ -48,6 +50,10 @@ struct Certify: ParsableCommand {
         if budgetMs != nil && (thorough || sensitivity || fast || method.value != .full) {
             throw ValidationError("--budget-ms climbs its own ladder of methods: drop --method, --fast, --thorough and --sensitivity")
         }
+        if let ladder {
+            guard budgetMs != nil else { throw ValidationError("--ladder needs --budget-ms") }
+            _ = try LadderArgument(text: ladder).rungs()
+        }
     }
 
     func run() throws {
@@ -55,12 +61,13 @@ struct Certify: ParsableCommand {
         let classifier = try model.load()
         let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : 20,
                                   intermediateIterations: thorough ? 10 : 0)
+        let ladder = CertifierLadder(model: classifier, rungs: try ladder.map { try LadderArgument(text: $0).rungs() } ?? CertifierRung.standardLadder)
         // A budget should measure certification, not what the process does once on its first certificate.
-        if budgetMs != nil { certifier.warmUp() }
+        if budgetMs != nil { ladder.warmUp() }
         var bar: ProgressBar?
         defer { bar?.finish() }
         try InputFile.forEach(in: input, { item in
-            try JSONOutput.line(try certify(classifier.sequence(for: item), with: certifier))
+            try JSONOutput.line(try certify(classifier.sequence(for: item), with: certifier, ladder: ladder))
         }, progress: { done, total in
             guard total > 1 else { return }
             if bar == nil { bar = ProgressBar(total: total) }
@@ -68,7 +75,7 @@ struct Certify: ParsableCommand {
         })
     }
 
-    private func certify(_ sequence: [[Double]], with certifier: Certifier) throws -> CertificateReport {
+    private func certify(_ sequence: [[Double]], with certifier: Certifier, ladder: CertifierLadder) throws -> CertificateReport {
         let clock = ContinuousClock()
         let start = clock.now
         let prediction = try certifier.model.predict(sequence)
@@ -77,14 +84,13 @@ struct Certify: ParsableCommand {
         if let budgetMs {
             // The budget counts from here, so `seconds` and the budget measure the same work.
             let deadline = start + .microseconds(Int64(budgetMs * 1000))
-            let ladder = CertifierLadder.standard(for: certifier.model)
             if let threshold {
                 let decided = try ladder.check(sequence, label: prediction.label, perturbation: perturbation,
                                                epsilon: threshold, target: target, deadline: deadline)
                 report.threshold = .init(decided.check)
                 report.method = ladder.rungs[decided.rung].description
                 report.backwardPasses += decided.backwardPasses
-                report.boundComputations += decided.rung + 1
+                report.boundComputations += decided.computations
             } else {
                 report.record(try ladder.radius(sequence, label: prediction.label, perturbation: perturbation,
                                                 target: target, tolerance: tolerance, deadline: deadline))

@@ -9,8 +9,9 @@ import SequenceModels
 /// of its inputs; p50 and the worst input), the radius-search time, the radius as a share of the full
 /// one (median and minimum over inputs), and GFLOP/s of the searches' products. Each input's own full
 /// radius is the reference. Then what the sidecar runs: the anytime ladder's radius within the model's
-/// budget, and its threshold decisions (`decisions`). With `typicalRadii` only the decisions run, at the
-/// radii given, without the full radius searches.
+/// budget, and its threshold decisions (`decisions`), for the standard ladder and, when given, the model's
+/// own (`ladders`), side by side in one run. With `typicalRadii` only the decisions run, at the radii
+/// given, without the full radius searches.
 struct MethodBenchmark {
     let folders: [String]
     let inputs: Int
@@ -24,6 +25,8 @@ struct MethodBenchmark {
     let typicalRadii: [Double]
     /// Inputs from each folder's `heldout.jsonl` (JSON lines) that its `inputs.json` does not hold.
     let heldOut: Bool
+    /// Ladders to run beside the standard one: none, one for every model, or one per model in order.
+    let ladders: [[CertifierRung]]
 
     func run() throws {
         for (position, folder) in folders.enumerated() {
@@ -34,12 +37,16 @@ struct MethodBenchmark {
             let labels = try sequences.map { try model.predict($0).label }
             let perturbation = Perturbation(norm: norm)
             let climbMargin = climbMargins.isEmpty ? nil : climbMargins[min(position, climbMargins.count - 1)]
+            var compared = [(name: "standard", ladder: CertifierLadder.standard(for: model))]
+            if !ladders.isEmpty {
+                compared.append((name: "chosen", ladder: CertifierLadder(model: model, rungs: ladders[min(position, ladders.count - 1)])))
+            }
             if !typicalRadii.isEmpty {
                 let typical = typicalRadii[position]
                 print("\(url.lastPathComponent) (T = \(sequences.first?.count ?? 0), p = \(norm.rawValue), \(sequences.count) inputs): typical radius \(format(typical, 6)) (given)")
-                print(Self.columns(["decision", "p50", "max", "accept", "flag", "refuse", "climb stopped"]))
-                try decisions(model: model, sequences: sequences, labels: labels, perturbation: perturbation, typical: typical,
-                              climbMargin: climbMargin)
+                Self.list(compared)
+                try decisions(model: model, ladders: compared, sequences: sequences, labels: labels, perturbation: perturbation,
+                              typical: typical, climbMargin: climbMargin)
                 print("")
                 continue
             }
@@ -82,57 +89,65 @@ struct MethodBenchmark {
                 !measured.contains { $0.check < rung.check && $0.ratio >= rung.ratio }
             }
             print("Pareto front (check p50 against radius/full): " + front.map(\.name).joined(separator: ", "))
-            let ladder = CertifierLadder.standard(for: model)
-            var anytime: [Double] = [], ratios: [Double] = []
-            for (index, sequence) in sequences.enumerated() {
-                var search: RadiusSearch?
-                anytime.append(try time {
-                    search = try ladder.radius(sequence, label: labels[index], perturbation: perturbation,
-                                               deadline: .now + .microseconds(Int64(budgetMs * 1000)))
-                })
-                ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
+            Self.list(compared)
+            for (name, ladder) in compared {
+                var anytime: [Double] = [], ratios: [Double] = []
+                for (index, sequence) in sequences.enumerated() {
+                    var search: RadiusSearch?
+                    anytime.append(try time {
+                        search = try ladder.radius(sequence, label: labels[index], perturbation: perturbation,
+                                                   deadline: .now + .microseconds(Int64(budgetMs * 1000)))
+                    })
+                    ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
+                }
+                row("\(name) \(format(budgetMs, 1))ms", checks: [], searches: anytime, ratios: ratios, gflops: nil)
             }
-            row("ladder \(format(budgetMs, 1))ms", checks: [], searches: anytime, ratios: ratios, gflops: nil)
-            print(Self.columns(["decision", "p50", "max", "accept", "flag", "refuse", "climb stopped"]))
-            try decisions(model: model, sequences: sequences, labels: labels, perturbation: perturbation, typical: typical,
-                          climbMargin: climbMargin)
+            try decisions(model: model, ladders: compared, sequences: sequences, labels: labels, perturbation: perturbation,
+                          typical: typical, climbMargin: climbMargin)
             print("")
         }
     }
 
-    /// The sidecar's threshold decisions (accept at `typical`, refuse below half of it, the quick attack):
-    /// their time and mix when they climb to the top rung, and with `climbMargin` if given. Then what a
-    /// climb margin is calibrated on: the cheapest rung's `worstRelativeMargin` at `typical`, lowest among
-    /// the inputs the full climb accepts and highest among the rest.
-    private func decisions(model: SequenceClassifier, sequences: [[[Double]]], labels: [Int], perturbation: Perturbation,
-                           typical: Double, climbMargin: Double?) throws {
-        let ladder = CertifierLadder.standard(for: model)
+    /// The sidecar's threshold decisions (accept at `typical`, refuse below half of it, the quick attack) on
+    /// each ladder: their time and mix when they climb to the top rung, and with `climbMargin` if given.
+    /// Then what a climb margin is calibrated on: the ladder's cheapest rung's `worstRelativeMargin` at
+    /// `typical`, lowest among the inputs the full climb accepts and highest among the rest. The accepts lost
+    /// and gained are counted against the standard ladder's full climb.
+    private func decisions(model: SequenceClassifier, ladders: [(name: String, ladder: CertifierLadder)], sequences: [[[Double]]],
+                           labels: [Int], perturbation: Perturbation, typical: Double, climbMargin: Double?) throws {
         let attack = PGDAttack.quick(model: model)
-        var accepted: [Bool] = []
-        for margin in [nil] + (climbMargin.map { [$0] } ?? []) {
-            var times: [Double] = [], made: [ThresholdDecision] = []
-            for (index, sequence) in sequences.enumerated() {
-                times.append(try time {
-                    made.append(try ladder.decide(sequence, label: labels[index], perturbation: perturbation, accept: typical,
-                                                  refuse: typical / 2, attack: attack, climbMargin: margin, deadline: nil))
-                })
+        print(Self.columns(["decision", "p50", "max", "accept", "flag", "refuse", "climb stopped"]))
+        var reference: [Bool]?
+        for (name, ladder) in ladders {
+            var accepted: [Bool] = []
+            for margin in [nil] + (climbMargin.map { [$0] } ?? []) {
+                var times: [Double] = [], made: [ThresholdDecision] = []
+                for (index, sequence) in sequences.enumerated() {
+                    times.append(try time {
+                        made.append(try ladder.decide(sequence, label: labels[index], perturbation: perturbation, accept: typical,
+                                                      refuse: typical / 2, attack: attack, climbMargin: margin, deadline: nil))
+                    })
+                }
+                let accepts = made.map { $0.radius >= typical }, refuses = made.map { $0.radius < typical / 2 }
+                if margin == nil { accepted = accepts }
+                if reference == nil { reference = accepts }
+                let lost = zip(accepts, reference ?? accepts).filter { !$0 && $1 }.count
+                let gained = zip(accepts, reference ?? accepts).filter { $0 && !$1 }.count
+                let compared = name != "standard" || margin != nil
+                print(Self.columns([name + ", " + (margin.map { "climb margin \(format($0, 2))" } ?? "full climb"),
+                                    format(median(times) * 1000, 3) + " ms", format((times.max() ?? 0) * 1000, 3) + " ms",
+                                    "\(accepts.filter { $0 }.count)", "\(zip(accepts, refuses).filter { !$0 && !$1 }.count)",
+                                    "\(refuses.filter { $0 }.count)",
+                                    "\(made.filter(\.stoppedClimbing).count)" + (compared ? " (accepts: \(lost) lost, \(gained) gained)" : "")]))
             }
-            let accepts = made.map { $0.radius >= typical }, refuses = made.map { $0.radius < typical / 2 }
-            if margin == nil { accepted = accepts }
-            let differing = zip(accepts, accepted).filter { $0 != $1 }.count
-            print(Self.columns([margin.map { "decide, climb margin \(format($0, 2))" } ?? "decide, full climb",
-                                format(median(times) * 1000, 3) + " ms", format((times.max() ?? 0) * 1000, 3) + " ms",
-                                "\(accepts.filter { $0 }.count)", "\(zip(accepts, refuses).filter { !$0 && !$1 }.count)",
-                                "\(refuses.filter { $0 }.count)",
-                                "\(made.filter(\.stoppedClimbing).count)" + (margin == nil ? "" : " (\(differing) accepts lost)")]))
+            guard let cheapest = ladder.rungs.first else { continue }
+            let relative = try sequences.indices.map { index in
+                try cheapest.check(sequences[index], label: labels[index], perturbation: perturbation, epsilon: typical).worstRelativeMargin
+            }
+            let ofAccepted = zip(relative, accepted).filter(\.1).map(\.0), ofOthers = zip(relative, accepted).filter { !$0.1 }.map(\.0)
+            print("\(name) ladder's cheapest rung's worst relative margin at the typical radius: min \(ofAccepted.min().map { format($0, 3) } ?? "-") "
+                  + "over the accepted, max \(ofOthers.max().map { format($0, 3) } ?? "-") over the others")
         }
-        guard let cheapest = ladder.rungs.first else { return }
-        let relative = try sequences.indices.map { index in
-            try cheapest.check(sequences[index], label: labels[index], perturbation: perturbation, epsilon: typical).worstRelativeMargin
-        }
-        let ofAccepted = zip(relative, accepted).filter(\.1).map(\.0), ofOthers = zip(relative, accepted).filter { !$0.1 }.map(\.0)
-        print("cheapest rung's worst relative margin at the typical radius: min \(ofAccepted.min().map { format($0, 3) } ?? "-") "
-              + "over the accepted, max \(ofOthers.max().map { format($0, 3) } ?? "-") over the others")
     }
 
     private func row(_ name: String, checks: [Double], searches: [Double], ratios: [Double], gflops: Double?) {
@@ -143,10 +158,18 @@ struct MethodBenchmark {
         print(Self.columns(cells))
     }
 
+    private static func list(_ ladders: [(name: String, ladder: CertifierLadder)]) {
+        for (name, ladder) in ladders {
+            print("\(name) ladder: " + ladder.rungs.map(\.description).joined(separator: ", "))
+        }
+    }
+
     /// One table line: the rung's name in a column wide enough for "window:4+zonotope:128+mccormick", the
-    /// figures in columns of 22.
+    /// figures in columns of 22, the last one as long as it is.
     private static func columns(_ cells: [String]) -> String {
-        cells.enumerated().map { $1.padding(toLength: $0 == 0 ? 34 : 22, withPad: " ", startingAt: 0) }.joined()
+        cells.enumerated().map { index, cell in
+            index == cells.count - 1 ? cell : cell.padding(toLength: index == 0 ? 34 : 22, withPad: " ", startingAt: 0)
+        }.joined()
     }
 
     private func time(_ body: () throws -> Void) rethrows -> Double {

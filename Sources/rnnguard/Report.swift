@@ -22,6 +22,8 @@ struct Report: ParsableCommand {
     var frames: FramesArgument?
     @Option(name: .long, help: "Per-example budget: the anytime ladder's best radius proven in MS milliseconds.")
     var budgetMs: Double?
+    @Option(name: .long, help: "With --budget-ms: the anytime ladder's rungs, cheapest first, as bench --methods names them (default: the policy's, else window:4+mccormick,full,full+optimizer).")
+    var ladder: String?
     @Option(name: .long, help: "Relative tolerance of the radius searches.")
     var tolerance: Double = 1e-3
     @Option(name: .long, help: "Sidecar configuration whose policy for this model is marked on the charts.")
@@ -50,6 +52,10 @@ struct Report: ParsableCommand {
         if !(refusedAccuracy > 0 && refusedAccuracy <= 1) { throw ValidationError("--refused-accuracy must lie in (0, 1]") }
         if attackSample < 0 || sensitivitySample < 0 { throw ValidationError("sample sizes must be >= 0") }
         if policy != nil && config == nil { throw ValidationError("--policy needs --config") }
+        if let ladder {
+            guard budgetMs != nil else { throw ValidationError("--ladder needs --budget-ms") }
+            _ = try LadderArgument(text: ladder).rungs()
+        }
     }
 
     func run() throws {
@@ -58,7 +64,9 @@ struct Report: ParsableCommand {
         let settings = CalibrationSettings(
             perturbation: Perturbation(norm: norm?.value ?? served?.certify.norm ?? .l2,
                                        frames: frames?.value ?? served?.certify.frames ?? .all),
-            budgetMilliseconds: budgetMs, tolerance: tolerance, attackSample: attackSample,
+            budgetMilliseconds: budgetMs,
+            ladder: try ladder.map { try LadderArgument(text: $0).rungs() } ?? served?.certify.ladder ?? CertifierRung.standardLadder,
+            tolerance: tolerance, attackSample: attackSample,
             sensitivitySample: sensitivitySample)
         let dataSet: LabelledDataSet
         let certified: CalibrationRun

@@ -13,7 +13,8 @@ import Testing
         models:
           - name: a
             path: examples/models/digits-lstm
-            certify: {norm: inf, frames: "2:5", mode: radius, deadline_ms: 40, allow_overrides: [frames]}
+            certify: {norm: inf, frames: "2:5", mode: radius, deadline_ms: 40, allow_overrides: [frames],
+                      ladder: ["zonotope:128+mccormick", "full+optimizer"]}
             decide: {accept_at_or_above: 0.05, refuse_below: 0.01, on_deadline: refuse, climb_margin: 2.5}
           - name: b
             path: examples/models/speech-gru
@@ -32,10 +33,12 @@ import Testing
         #expect(a.certify.deadlineMilliseconds == 40 && a.certify.allowOverrides == [.frames])
         #expect(a.decide.acceptAtOrAbove == 0.05 && a.decide.refuseBelow == 0.01 && a.decide.onDeadline == .refuse)
         #expect(a.decide.climbMargin == 2.5)
+        #expect(a.certify.ladder == [CertifierRung(method: .zonotope(128), fittedPlanes: false), CertifierRung(method: .full, optimizer: true)])
         // Defaults.
         let b = config.models[1]
         #expect(b.certify.norm == .l2 && b.certify.frames == .all && b.certify.mode == .threshold)
         #expect(b.certify.deadlineMilliseconds == nil && b.decide.onDeadline == .flag && b.decide.climbMargin == nil)
+        #expect(b.certify.ladder == CertifierRung.standardLadder)
     }
 
     @Test func zeroWorkersMeansOnePerCore() throws {
@@ -83,6 +86,16 @@ import Testing
         ("climb_margin: 2.5", "climb_margin: -1", "models[0].decide.climb_margin must be >= 0 and <= 1000000, not \"-1\""),
         ("climb_margin: 2.5", "climb_margin: 1e300", "models[0].decide.climb_margin must be >= 0 and <= 1000000, not \"1e300\""),
         ("climb_margin: 2.5", "climb_margin: .nan", "models[0].decide.climb_margin must be a number, not \".nan\""),
+        ("\"zonotope:128+mccormick\", ", "\"zonotope:128+mcormick\", ",
+         "models[0].certify.ladder: rung 0 \"zonotope:128+mcormick\" is not a bound method (interval, window:K, forward, "
+            + "zonotope:K, window:K+zonotope:K or full; K up to 4096 symbols) optionally followed by +mccormick and then +optimizer"),
+        ("[\"zonotope:128+mccormick\", \"full+optimizer\"]", "[]", "models[0].certify.ladder: a ladder needs at least one rung"),
+        ("\"zonotope:128+mccormick\", \"full+optimizer\"", "\"full+optimizer\", \"full+optimizer\"",
+         "models[0].certify.ladder: rung 1 \"full+optimizer\" repeats an earlier rung"),
+        ("[\"zonotope:128+mccormick\", \"full+optimizer\"]", "{full: 1}", "models[0].certify.ladder must be a list"),
+        ("\"zonotope:128+mccormick\", ", "\"zonotope:9999\", ",
+         "models[0].certify.ladder: rung 0 \"zonotope:9999\" is not a bound method (interval, window:K, forward, "
+            + "zonotope:K, window:K+zonotope:K or full; K up to 4096 symbols) optionally followed by +mccormick and then +optimizer"),
     ])
     func invalidValuesGetExactMessages(original: String, replacement: String, message: String) throws {
         let yaml = valid.replacingOccurrences(of: original, with: replacement)

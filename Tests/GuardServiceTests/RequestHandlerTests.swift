@@ -89,6 +89,25 @@ import Testing
         #expect(try listed().contains("\"climb_margin\":2.5"))
     }
 
+    /// A policy's ladder is the one its decisions climb, and the `models` op lists it: here one rung,
+    /// full back-substitution with the optimizer, so every decision costs at most two computations
+    /// (one per threshold), where the standard ladder's three rungs could take more.
+    @Test func thePolicysLadderIsClimbedAndListed() throws {
+        var policy = Fixtures.digitsPolicy
+        let info = ServedModel(policy: policy, classifier: Fixtures.models[0].classifier).info
+        #expect(info.policy.ladder == ["window:4+mccormick", "full", "full+optimizer"])
+        policy.certify.ladder = [CertifierRung(method: .full, optimizer: true)]
+        let served = ServedModel(policy: policy, classifier: Fixtures.models[0].classifier)
+        #expect(served.ladder.rungs.map(\.description) == ["full+optimizer"] && served.info.policy.ladder == ["full+optimizer"])
+        let handler = RequestHandler(models: [served], limits: Fixtures.limits)
+        for index in 0..<3 {
+            let reply = handler.handle(Request(id: .string("l"), op: .certify, model: "digits-lstm", input: features(index)),
+                                       receivedAt: .now).reply
+            let certificate = try #require(reply.certificate)
+            #expect(certificate.complete && (1...2).contains(certificate.boundComputations))
+        }
+    }
+
     /// The threshold decision agrees with a full radius search.
     @Test func thresholdAgreesWithTheRadiusSearch() throws {
         var request = Request(id: .string("r"), op: .certify, model: "digits-lstm", input: features(1))

@@ -214,7 +214,7 @@ struct BoundMethodTests {
             let other = (label + 1) % model.numClasses
             #expect(try certifier.linearizedRadius(sequence, label: other, perturbation: perturbation, target: nil) == nil)
         }
-        certifier.warmUp()
+        CertifierLadder.standard(for: model).warmUp()
     }
 
     @Test func methodsParseAndPrint() {

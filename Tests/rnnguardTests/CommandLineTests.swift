@@ -85,8 +85,19 @@ struct CommandLineTests {
         #expect(anytime >= full * (1 - 1e-2))
         let (hurried, _) = try radius(["--budget-ms", "0.1"])
         #expect(hurried <= anytime)
+        // A chosen ladder ending on the same top rung reaches the same radius.
+        let (chosen, _) = try radius(["--budget-ms", "60000", "--ladder", "zonotope:16+mccormick,full+optimizer"])
+        #expect(chosen >= full * (1 - 1e-2))
+        let threshold = try rnnguard(["certify", "--model", "examples/models/digits-gru", "--input", "examples/inputs/digits-lstm.json",
+                                      "--norm", "inf", "--threshold", "\(full / 2)", "--budget-ms", "60000", "--ladder", "full+optimizer"])
+        let decided = try #require(threshold.jsonLines.first)
+        #expect(decided["method"] as? String == "full+optimizer" && decided["bound_computations"] as? Int == 1, "\(decided)")
         for (bad, named) in [(["--method", "window:x"], "--method"), (["--budget-ms", "0"], "--budget-ms"),
-                             (["--budget-ms", "5", "--method", "window:2"], "--budget-ms")] {
+                             (["--budget-ms", "5", "--method", "window:2"], "--budget-ms"),
+                             (["--ladder", "full"], "--ladder needs --budget-ms"),
+                             (["--budget-ms", "5", "--ladder", "full,fulll"], "--ladder: rung 1 \"fulll\" is not a bound method"),
+                             (["--budget-ms", "5", "--ladder", ""], "--ladder: rung 0 \"\" is not a bound method"),
+                             (["--budget-ms", "5", "--ladder", "full,full"], "--ladder: rung 1 \"full\" repeats an earlier rung")] {
             let run = try rnnguard(base + bad)
             let first = run.stderr.split(separator: "\n").first ?? ""
             #expect(run.status != 0 && first.hasPrefix("Error:") && first.contains(named), "\(bad): \(first)")
@@ -99,12 +110,19 @@ struct CommandLineTests {
         let base = ["bench", "--methods", "--norms", "inf", "--models", "examples/models/w1-digits-rnn", "--inputs", "2"]
         let run = try rnnguard(base + ["--typical-radius", "0.029", "--held-out", "--climb-margin", "0.02"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("decide, full climb") && run.stdout.contains("decide, climb margin 0.02"), "\(run.stdout)")
-        #expect(run.stdout.contains("cheapest rung's worst relative margin"))
+        #expect(run.stdout.contains("standard, full climb") && run.stdout.contains("standard, climb margin 0.02"), "\(run.stdout)")
+        #expect(run.stdout.contains("standard ladder's cheapest rung's worst relative margin"))
+        // A chosen ladder is decided beside the standard one, in the same run.
+        let chosen = try rnnguard(base + ["--typical-radius", "0.029", "--ladder", "zonotope:32+mccormick,full+optimizer"])
+        #expect(chosen.status == 0, "\(chosen.stderr)")
+        #expect(chosen.stdout.contains("chosen ladder: zonotope:32+mccormick, full+optimizer"), "\(chosen.stdout)")
+        #expect(chosen.stdout.contains("chosen, full climb") && chosen.stdout.contains("accepts: "), "\(chosen.stdout)")
         for (bad, message) in [(["--climb-margin=-1"], "--climb-margin must lie in [0, 1000000]"),
                                (["--climb-margin", "nan"], "--climb-margin must lie in [0, 1000000]"),
                                (["--typical-radius", "0"], "--typical-radius takes one radius in (0, 1000] per model"),
-                               (["--typical-radius", "0.02", "0.03"], "--typical-radius takes one radius in (0, 1000] per model")] {
+                               (["--typical-radius", "0.02", "0.03"], "--typical-radius takes one radius in (0, 1000] per model"),
+                               (["--ladder", "full", "full+optimizer"], "--ladder takes one ladder for every model or one per model"),
+                               (["--ladder", "full+fast"], "--ladder: rung 0 \"full+fast\" is not a bound method")] {
             let refused = try rnnguard(base + bad)
             let first = refused.stderr.split(separator: "\n").first ?? ""
             #expect(refused.status != 0 && first.hasPrefix("Error:") && first.contains(message), "\(bad): \(first)")
@@ -208,6 +226,12 @@ struct CommandLineTests {
         #expect(skipped.stderr.contains("skipped \(data.path) line 2"))
         let page = try String(contentsOfFile: out, encoding: .utf8)
         #expect(page.contains("2 labelled predictions") && page.contains("line 2: step 0 has 3 features"))
+        // A budget climbs the ladder given, and the page's provenance names it.
+        let laddered = try rnnguard(arguments + ["--skip-bad", "--budget-ms", "500", "--ladder", "zonotope:8+mccormick,full+optimizer"])
+        #expect(laddered.status == 0, "\(laddered.stderr)")
+        #expect(try String(contentsOfFile: out, encoding: .utf8).contains("anytime ladder (zonotope:8+mccormick, full+optimizer), 500 ms"))
+        let refused = try rnnguard(arguments + ["--budget-ms", "5", "--ladder", "full,window:1+forward"])
+        #expect(refused.status != 0 && refused.stderr.contains("--ladder: rung 1 \"window:1+forward\" is not a bound method"), "\(refused.stderr)")
     }
 
     /// `demo --data` reads its file as `report` does: a bad line stops it, naming the line, before any

@@ -189,7 +189,7 @@ extension GuardConfig {
     }
 
     private static func certifyPolicy(_ node: ConfigNode) throws(ConfigError) -> CertifyPolicy {
-        let keys = try node.mapping(allowed: ["norm", "frames", "mode", "deadline_ms", "allow_overrides"])
+        let keys = try node.mapping(allowed: ["norm", "frames", "mode", "deadline_ms", "allow_overrides", "ladder"])
         var policy = CertifyPolicy()
         if let value = keys["norm"] {
             guard let norm = Norm(argument: try value.string()) else {
@@ -223,6 +223,14 @@ extension GuardConfig {
                     throw ConfigError("\(item.path) must be one of mode, frames, target, not \(item.shown)")
                 }
                 policy.allowOverrides.insert(key)
+            }
+        }
+        if let value = keys["ladder"] {
+            let names = try value.strings()
+            do {
+                policy.ladder = try CertifierRung.ladder(names)
+            } catch {
+                throw ConfigError("\(value.path): \(error)")
             }
         }
         return policy

@@ -40,14 +40,19 @@ public struct CertifyPolicy: Sendable {
     public var deadlineMilliseconds: Double?
     /// What a request may change beyond the always-allowed cheaper choices (see ``OverrideKey``).
     public var allowOverrides: Set<OverrideKey>
+    /// The certifier ladder that threshold decisions climb and deadline-bound radius searches run,
+    /// cheapest rung first (`ladder`; default `CertifierRung.standardLadder`).
+    public var ladder: [CertifierRung]
 
     public init(norm: Norm = .l2, frames: FrameSelection = .all, mode: CertifyMode = .threshold,
-                deadlineMilliseconds: Double? = nil, allowOverrides: Set<OverrideKey> = []) {
+                deadlineMilliseconds: Double? = nil, allowOverrides: Set<OverrideKey> = [],
+                ladder: [CertifierRung] = CertifierRung.standardLadder) {
         self.norm = norm
         self.frames = frames
         self.mode = mode
         self.deadlineMilliseconds = deadlineMilliseconds
         self.allowOverrides = allowOverrides
+        self.ladder = ladder
     }
 }
 

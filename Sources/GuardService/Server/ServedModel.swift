@@ -17,7 +17,7 @@ public struct ServedModel: Sendable {
         self.policy = policy
         self.classifier = classifier
         self.certifier = Certifier(model: classifier)
-        self.ladder = CertifierLadder.standard(for: classifier)
+        self.ladder = CertifierLadder(model: classifier, rungs: policy.certify.ladder)
         self.quickAttack = PGDAttack.quick(model: classifier)
     }
 
@@ -29,7 +29,7 @@ public struct ServedModel: Sendable {
             let classifier = try SequenceClassifier(contentsOf: URL(fileURLWithPath: policy.path, isDirectory: true))
             let served = ServedModel(policy: policy, classifier: classifier)
             // The process's one-time work for a first certificate happens here, not in a request's deadline.
-            served.certifier.warmUp()
+            served.ladder.warmUp()
             return served
         } catch {
             throw ConfigError("models[\(index)].path: cannot load model \"\(policy.name)\" from \(policy.path): \(error)")
@@ -52,6 +52,7 @@ public struct ServedModel: Sendable {
                 norm: certify.norm.rawValue, frames: certify.frames.description, mode: certify.mode.rawValue,
                 deadlineMilliseconds: certify.deadlineMilliseconds, acceptAtOrAbove: decide.acceptAtOrAbove,
                 refuseBelow: decide.refuseBelow, onDeadline: decide.onDeadline.rawValue, climbMargin: decide.climbMargin,
+                ladder: certify.ladder.map(\.description),
                 allowOverrides: certify.allowOverrides.map(\.rawValue).sorted()))
     }
 }

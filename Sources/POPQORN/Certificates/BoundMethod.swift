@@ -84,10 +84,10 @@ public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
         case "zonotope": self = .zonotope(Self.defaultKeptSymbols)
         default:
             let parts = argument.split(separator: ":")
-            guard parts.count == 2, let k = Int(parts[1]), k >= 0, k <= 100_000 else { return nil }
+            guard parts.count == 2, let k = Int(parts[1]), k >= 0 else { return nil }
             switch parts[0] {
-            case "window": self = .window(k)
-            case "zonotope": self = .zonotope(k)
+            case "window" where k <= 100_000: self = .window(k)
+            case "zonotope" where k <= Self.maxKeptSymbols: self = .zonotope(k)
             default: return nil
             }
         }
@@ -98,6 +98,11 @@ public enum BoundMethod: Sendable, Equatable, CustomStringConvertible {
 
     /// Symbols a zonotope keeps per node (docs/performance.md).
     public static let defaultKeptSymbols = 128
+
+    /// The most symbols a parsed method may keep per node. Each kept symbol is a column of every state's
+    /// generator matrix, so a policy or command line asking for many more would hold gigabytes per node
+    /// on long inputs; the bench's useful range ends at 512.
+    public static let maxKeptSymbols = 4096
 
     public var description: String {
         switch self {

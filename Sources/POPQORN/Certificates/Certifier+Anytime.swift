@@ -13,16 +13,14 @@ public struct CertifierLadder: Sendable {
         self.rungs = rungs
     }
 
-    /// A window of `BoundMethod.defaultWindow` steps with McCormick planes, full back-substitution with
-    /// fitted planes, then the margin optimizer on top: each rung costlier than the one below and
-    /// tighter. Interval bounds alone are left out: on recurrent models they prove radii about 100 times
-    /// smaller than a window at similar cost (docs/performance.md).
+    /// The ladder of `rungs` for `model`.
+    public init(model: SequenceClassifier, rungs: [CertifierRung]) {
+        self.init(rungs: rungs.map { $0.certifier(for: model) })
+    }
+
+    /// `CertifierRung.standardLadder` for `model`: what runs where a policy or command names no ladder.
     public static func standard(for model: SequenceClassifier) -> CertifierLadder {
-        CertifierLadder(rungs: [
-            Certifier(model: model, method: .window(BoundMethod.defaultWindow), fittedPlanes: false, marginIterations: 0),
-            Certifier(model: model, method: .full, marginIterations: 0),
-            Certifier(model: model, method: .full),
-        ])
+        CertifierLadder(model: model, rungs: CertifierRung.standardLadder)
     }
 
     /// The largest radius proven by `deadline`: a radius search on each rung in turn, each seeded with
@@ -58,17 +56,22 @@ public struct CertifierLadder: Sendable {
     /// the last rung tried answers with its failed check). `start` lets a caller that has already seen
     /// the rungs below it fail at `epsilon` skip them.
     ///
+    /// A rung that the next one repeats before optimizing (`repeatedByNext`: the standard ladder's "full"
+    /// below "full+optimizer") is not run: the next rung computes the same bound first and certifies
+    /// whenever it would, so running both would compute the bound twice where it fails.
+    ///
     /// `climbMargin` (nil climbs to the top) ends the climb early: a rung whose failed check's
     /// `worstRelativeMargin` is below `-climbMargin` hands over to no further rung (see `decide`).
     public func check(_ sequence: [[Double]], label: Int, perturbation: Perturbation, epsilon: Double, target: Int? = nil,
                       from start: Int = 0, climbMargin: Double? = nil, deadline: ContinuousClock.Instant?) throws -> LadderCheck {
         precondition(start >= 0, "rung \(start) is not a rung")
-        var passes = 0, flops = 0, proven = 0.0
+        var passes = 0, flops = 0, proven = 0.0, computations = 0
         var last: (check: ThresholdCheck, rung: Int)?
         var stopped = false
-        for index in rungs.indices.dropFirst(start) {
+        for index in rungs.indices.dropFirst(start) where !repeatedByNext(index) {
             let check = try rungs[index].check(sequence, label: label, perturbation: perturbation, epsilon: epsilon,
                                                target: target, deadline: deadline)
+            computations += 1
             passes += check.backwardPasses
             flops += check.flops
             proven = max(proven, check.provenRadius)
@@ -82,8 +85,18 @@ public struct CertifierLadder: Sendable {
         }
         let (check, rung) = last ?? (ThresholdCheck(epsilon: epsilon, certified: false, marginLowerBounds: [:], backwardPasses: 0,
                                                     flops: 0, complete: false), start - 1)
-        return LadderCheck(check: check, rung: rung, backwardPasses: passes, flops: flops, provenRadius: proven,
-                           stoppedByClimbMargin: stopped)
+        return LadderCheck(check: check, rung: rung, computations: computations, backwardPasses: passes, flops: flops,
+                           provenRadius: proven, stoppedByClimbMargin: stopped)
+    }
+
+    /// Whether rung `index + 1` is rung `index` with the margin optimizer added: its threshold check
+    /// starts with exactly rung `index`'s computation (`Certifier.check` optimizes only the margins that
+    /// computation leaves open), so a threshold check need not run rung `index` on its own.
+    func repeatedByNext(_ index: Int) -> Bool {
+        guard index + 1 < rungs.count else { return false }
+        let (this, next) = (rungs[index], rungs[index + 1])
+        return this.marginIterations == 0 && next.marginIterations > 0 && this.method == next.method
+            && this.fittedPlanes == next.fittedPlanes && this.intermediateIterations == next.intermediateIterations
     }
 }
 
@@ -91,9 +104,10 @@ public struct CertifierLadder: Sendable {
 /// rung tried.
 public struct LadderCheck: Sendable {
     public let check: ThresholdCheck
-    /// The index of the rung that answered: the last one tried, so a check `from` rung `start` ran
-    /// `rung - start + 1` rungs, one bound computation each.
+    /// The index of the rung that answered: the last one tried.
     public let rung: Int
+    /// The rungs run, one bound computation each (rungs repeated by the next are not run).
+    public let computations: Int
     public let backwardPasses: Int
     public let flops: Int
     /// The largest radius any rung's computation proved (`ThresholdCheck.provenRadius`): the threshold

@@ -16,6 +16,8 @@ public struct Certifier: Sendable, CustomStringConvertible {
     public static let smallestRadius = 1e-9
     /// Where a radius search without a better guess tries first.
     public static let defaultFirstTrial = 0.01
+    /// The margin optimizer's iterations when it runs.
+    public static let defaultMarginIterations = 20
 
     /// Iterations of the margin optimizer (`MarginOptimizer`) when the default relaxations leave some
     /// margin bound non-positive; 0 turns it off (POPQORN's fixed relaxations only).
@@ -29,7 +31,7 @@ public struct Certifier: Sendable, CustomStringConvertible {
     /// the McCormick planes that are sound by construction (false: cheaper, looser).
     public var fittedPlanes: Bool
 
-    public init(model: SequenceClassifier, method: BoundMethod = .full, fittedPlanes: Bool = true, marginIterations: Int = 20,
+    public init(model: SequenceClassifier, method: BoundMethod = .full, fittedPlanes: Bool = true, marginIterations: Int = defaultMarginIterations,
                 intermediateIterations: Int = 0) {
         self.model = model
         self.method = method
@@ -38,10 +40,10 @@ public struct Certifier: Sendable, CustomStringConvertible {
         self.intermediateIterations = intermediateIterations
     }
 
-    /// The bound method, and "+optimizer" when the margin optimizer runs.
+    /// The rung's name (`CertifierRung`: the bound method, "+mccormick", "+optimizer"), and "+intermediate"
+    /// when every intermediate bound is optimized too.
     public var description: String {
-        method.description + (fittedPlanes ? "" : "+mccormick") + (marginIterations > 0 ? "+optimizer" : "")
-            + (intermediateIterations > 0 ? "+intermediate" : "")
+        rung.description + (intermediateIterations > 0 ? "+intermediate" : "")
     }
 
     /// Everything about one input that does not depend on eps, prepared once per search.

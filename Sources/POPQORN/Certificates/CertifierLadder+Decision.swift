@@ -53,7 +53,7 @@ extension CertifierLadder {
         func climb(_ epsilon: Double, from start: Int, climbMargin: Double? = nil) throws -> LadderCheck {
             let climbed = try check(sequence, label: label, perturbation: perturbation, epsilon: epsilon, target: target,
                                     from: start, climbMargin: climbMargin, deadline: deadline)
-            computations += climbed.rung - start + 1
+            computations += climbed.computations
             stoppedClimbing = stoppedClimbing || climbed.stoppedByClimbMargin
             return climbed
         }
