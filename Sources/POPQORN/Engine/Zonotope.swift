@@ -51,9 +51,30 @@ struct Zonotope {
     /// The ascending union of the operands' symbols, followed by `own` (larger than all of them: a node's
     /// own symbols are named after its operands', `LinearBoundEngine.symbolNames`).
     static func symbols(of operands: [Zonotope], own: [Int] = []) -> [Int] {
-        var union = Set<Int>()
-        for operand in operands { union.formUnion(operand.freshIDs) }
-        return union.sorted() + own
+        var union: [Int] = []
+        for operand in operands { union = merged(union, operand.freshIDs) }
+        return union + own
+    }
+
+    /// The ascending union of two ascending lists of distinct names.
+    static func merged(_ a: [Int], _ b: [Int]) -> [Int] {
+        if a.isEmpty || a == b { return b }
+        if b.isEmpty { return a }
+        var result: [Int] = []
+        result.reserveCapacity(a.count + b.count)
+        var (i, j) = (0, 0)
+        while i < a.count && j < b.count {
+            if a[i] < b[j] {
+                result.append(a[i]); i += 1
+            } else if b[j] < a[i] {
+                result.append(b[j]); j += 1
+            } else {
+                result.append(a[i]); i += 1; j += 1
+            }
+        }
+        result.append(contentsOf: a[i...])
+        result.append(contentsOf: b[j...])
+        return result
     }
 
     /// Adds `matrix` (size x operand.size, row-major) times the operand: exactly on its delta and symbol
@@ -97,13 +118,26 @@ struct Zonotope {
         let f = operand.freshIDs.count
         guard f > 0 else { return }
         let stride = freshIDs.count
-        let at = operand.freshIDs == freshIDs ? Array(0..<f) : Self.positions(of: operand.freshIDs, in: freshIDs)
-        fresh.withUnsafeMutableBufferPointer { fresh in
-            operand.fresh.withUnsafeBufferPointer { source in
-                at.withUnsafeBufferPointer { at in
+        if operand.freshIDs == freshIDs {
+            // The same symbols in the same columns: contiguous rows, which the compiler vectorizes.
+            fresh.withUnsafeMutableBufferPointer { fresh in
+                operand.fresh.withUnsafeBufferPointer { source in
                     for k in 0..<n where scale[k] != 0 {
                         let a = scale[k]
-                        for j in 0..<f { fresh[k &* stride &+ at[j]] += a * source[k &* f &+ j] }
+                        for j in 0..<f { fresh[k &* f &+ j] += a * source[k &* f &+ j] }
+                    }
+                }
+            }
+            return
+        }
+        let runs = Self.runs(Self.positions(of: operand.freshIDs, in: freshIDs))
+        fresh.withUnsafeMutableBufferPointer { fresh in
+            operand.fresh.withUnsafeBufferPointer { source in
+                for k in 0..<n where scale[k] != 0 {
+                    let a = scale[k]
+                    for run in runs {
+                        let (to, from) = (k &* stride &+ run.target, k &* f &+ run.source)
+                        for j in 0..<run.count { fresh[to &+ j] += a * source[from &+ j] }
                     }
                 }
             }
@@ -151,9 +185,8 @@ struct Zonotope {
         inputs.withUnsafeBufferPointer { inputs in
             fresh.withUnsafeBufferPointer { fresh in
                 for k in 0..<size {
-                    var onInputs = 0.0, onSymbols = 0.0
-                    for j in 0..<w { onInputs += abs(inputs[k &* w &+ j]) }
-                    for j in 0..<f { onSymbols += abs(fresh[k &* f &+ j]) }
+                    let onInputs = UnsafeBufferPointer(rebasing: inputs[(k &* w)..<(k &* w &+ w)]).sumOfMagnitudes()
+                    let onSymbols = UnsafeBufferPointer(rebasing: fresh[(k &* f)..<(k &* f &+ f)]).sumOfMagnitudes()
                     let mass = abs(centre[k]) + box[k] + epsilon * onInputs + onSymbols
                     let margin = allowance * (operandMagnitude[k] + mass) + .leastNormalMagnitude
                     box[k] += margin
@@ -171,8 +204,8 @@ struct Zonotope {
         inputs.withUnsafeBufferPointer { inputs in
             fresh.withUnsafeBufferPointer { fresh in
                 for k in 0..<size {
-                    var spread = box[k] + epsilon * norm.dual(inputs, row: k, width: w, frames: frames)
-                    for j in 0..<f { spread += abs(fresh[k &* f &+ j]) }
+                    let spread = box[k] + epsilon * norm.dual(inputs, row: k, width: w, frames: frames)
+                        + UnsafeBufferPointer(rebasing: fresh[(k &* f)..<(k &* f &+ f)]).sumOfMagnitudes()
                     low[k] -= spread
                     high[k] += spread
                 }
@@ -206,36 +239,67 @@ struct Zonotope {
     /// as a box would grow by |M| at every step instead (the rounding allowances of a long sequence did).
     mutating func reduce(keep: Int, reductionIDs: [Int]) {
         let f = freshIDs.count
+        guard f > keep else { return foldBoxOnly(reductionIDs: reductionIDs) }
         var weight = [Double](repeating: 0, count: f), largest = weight
-        for k in 0..<size {
-            for j in 0..<f {
-                weight[j] += abs(fresh[k * f + j])
-                largest[j] = max(largest[j], abs(fresh[k * f + j]))
+        fresh.withUnsafeBufferPointer { fresh in
+            weight.withUnsafeMutableBufferPointer { weight in
+                largest.withUnsafeMutableBufferPointer { largest in
+                    for k in 0..<size {
+                        for j in 0..<f {
+                            let magnitude = abs(fresh[k &* f &+ j])
+                            weight[j] += magnitude
+                            largest[j] = max(largest[j], magnitude)
+                        }
+                    }
+                }
             }
         }
         for j in 0..<f { weight[j] -= largest[j] }
-        let kept = f > keep ? Array((0..<f).sorted { weight[$0] > weight[$1] }.prefix(keep)) : Array(0..<f)
-        var dropped = [Bool](repeating: true, count: f)
-        for j in kept { dropped[j] = false }
+        let kept = Array((0..<f).sorted { weight[$0] > weight[$1] }.prefix(keep))
+        var dropped = [Double](repeating: 1, count: f)
+        for j in kept { dropped[j] = 0 }
         var mass = box
-        box = [Double](repeating: 0, count: size)
-        for k in 0..<size {
-            for j in 0..<f where dropped[j] { mass[k] += abs(fresh[k * f + j]) }
+        fresh.withUnsafeBufferPointer { fresh in
+            dropped.withUnsafeBufferPointer { dropped in
+                for k in 0..<size {
+                    mass[k] += UnsafeBufferPointer(rebasing: fresh[(k &* f)..<(k &* f &+ f)]).sumOfMagnitudes(maskedBy: dropped)
+                }
+            }
         }
+        replaceSymbols(keeping: kept, folded: mass, reductionIDs: reductionIDs)
+    }
+
+    /// The reduction when no symbol needs dropping: only the box is folded into new symbols.
+    private mutating func foldBoxOnly(reductionIDs: [Int]) {
+        replaceSymbols(keeping: Array(freshIDs.indices), folded: box, reductionIDs: reductionIDs)
+    }
+
+    /// Keeps the symbol columns `kept` and gives each neuron k with `folded[k] > 0` the new symbol
+    /// `reductionIDs[k]` with that coefficient, rounded up; the box becomes 0.
+    private mutating func replaceSymbols(keeping kept: [Int], folded mass: [Double], reductionIDs: [Int]) {
+        let f = freshIDs.count
+        box = [Double](repeating: 0, count: size)
         // The kept symbols and the new ones, in ascending order of name: (name, old column or -1 - neuron).
         var columns = kept.map { (freshIDs[$0], $0) }
         for k in 0..<size where mass[k] > 0 { columns.append((reductionIDs[k], -1 - k)) }
         columns.sort { $0.0 < $1.0 }
         let g = columns.count
         var reduced = [Double](repeating: 0, count: size * g)
-        for (i, (_, source)) in columns.enumerated() {
-            if source >= 0 {
-                for k in 0..<size { reduced[k * g + i] = fresh[k * f + source] }
-            } else {
-                let k = -1 - source
-                // Rounded up, so the new symbol covers the dropped terms however the sum was rounded.
-                reduced[k * g + i] = mass[k] * (1 + Double(f) * 2e-16)
+        // Row by row, so that both matrices are read and written in memory order.
+        let sources = columns.map(\.1)
+        fresh.withUnsafeBufferPointer { fresh in
+            reduced.withUnsafeMutableBufferPointer { reduced in
+                for k in 0..<size {
+                    for (i, source) in sources.enumerated() where source >= 0 {
+                        reduced[k &* g &+ i] = fresh[k &* f &+ source]
+                    }
+                }
             }
+        }
+        for (i, source) in sources.enumerated() where source < 0 {
+            let k = -1 - source
+            // Rounded up, so the new symbol covers the dropped terms however the sum was rounded.
+            reduced[k * g + i] = mass[k] * (1 + Double(f) * 2e-16)
         }
         freshIDs = columns.map(\.0)
         fresh = reduced
@@ -253,13 +317,30 @@ struct Zonotope {
         return result
     }
 
+    /// `positions` as runs of consecutive columns: source columns source..<source + count go to target
+    /// columns target..<target + count. A node's symbols are its operands' merged, so an operand's
+    /// columns land in a few long runs, and copying run by run keeps the inner loops contiguous.
+    static func runs(_ positions: [Int]) -> [(source: Int, target: Int, count: Int)] {
+        var runs: [(source: Int, target: Int, count: Int)] = []
+        for (j, position) in positions.enumerated() {
+            if let last = runs.last, last.target + last.count == position {
+                runs[runs.count - 1].count += 1
+            } else {
+                runs.append((source: j, target: position, count: 1))
+            }
+        }
+        return runs
+    }
+
     /// target[k][at[j]] += source[k][j] for every row k.
     static func addColumns(_ source: [Double], rows: Int, count: Int, into target: inout [Double], stride: Int, at: [Int]) {
+        let runs = runs(at)
         target.withUnsafeMutableBufferPointer { target in
             source.withUnsafeBufferPointer { source in
-                at.withUnsafeBufferPointer { at in
-                    for k in 0..<rows {
-                        for j in 0..<count { target[k &* stride &+ at[j]] += source[k &* count &+ j] }
+                for k in 0..<rows {
+                    for run in runs {
+                        let (to, from) = (k &* stride &+ run.target, k &* count &+ run.source)
+                        for j in 0..<run.count { target[to &+ j] += source[from &+ j] }
                     }
                 }
             }

@@ -63,7 +63,7 @@ struct ZonotopeRows {
             GEMM.accumulate(&symbols, c, zonotope.fresh, m: rows, n: f, k: n, flops: &flops)
         } else if f > 0 {
             // The cut-off nodes of one pass usually share their symbols; a new one re-lays the sum out.
-            let union = Array(Set(symbolIDs).union(zonotope.freshIDs)).sorted()
+            let union = Zonotope.merged(symbolIDs, zonotope.freshIDs)
             symbols = Self.relaid(symbols, rows: rows, from: symbolIDs.count,
                                   to: Zonotope.positions(of: symbolIDs, in: union), count: union.count)
             symbolIDs = union

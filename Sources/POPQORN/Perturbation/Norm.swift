@@ -15,18 +15,9 @@ public enum Norm: String, Sendable, CaseIterable, Codable {
     @inline(__always)
     public func dual(_ row: UnsafeBufferPointer<Double>) -> Double {
         switch self {
-        case .l1:
-            var m = 0.0
-            for v in row { m = max(m, abs(v)) }
-            return m
-        case .l2:
-            var s = 0.0
-            for v in row { s += v * v }
-            return s.squareRoot()
-        case .linf:
-            var s = 0.0
-            for v in row { s += abs(v) }
-            return s
+        case .l1: return row.largestMagnitude()
+        case .l2: return row.sumOfSquares().squareRoot()
+        case .linf: return row.sumOfMagnitudes()
         }
     }
 
