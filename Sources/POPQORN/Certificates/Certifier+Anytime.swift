@@ -91,7 +91,9 @@ public struct CertifierLadder: Sendable {
 
     /// Whether rung `index + 1` is rung `index` with the margin optimizer added: its threshold check
     /// starts with exactly rung `index`'s computation (`Certifier.check` optimizes only the margins that
-    /// computation leaves open), so a threshold check need not run rung `index` on its own.
+    /// computation leaves open), so a threshold check need not run rung `index` on its own. (A decision
+    /// still runs rung 0 alone first, as the cheap check the attack waits for: a ladder that starts with
+    /// such a pair, "full, full+optimizer", computes the full bound twice where it fails.)
     func repeatedByNext(_ index: Int) -> Bool {
         guard index + 1 < rungs.count else { return false }
         let (this, next) = (rungs[index], rungs[index + 1])

@@ -46,6 +46,11 @@ public struct Certifier: Sendable, CustomStringConvertible {
         rung.description + (intermediateIterations > 0 ? "+intermediate" : "")
     }
 
+    /// The ladder rung this certifier is, without its intermediate-bound optimizer (which no ladder runs).
+    public var rung: CertifierRung {
+        CertifierRung(method: method, fittedPlanes: fittedPlanes, optimizer: marginIterations > 0)
+    }
+
     /// Everything about one input that does not depend on eps, prepared once per search.
     struct Problem {
         let unrolled: UnrolledClassifier

@@ -55,13 +55,6 @@ public struct CertifierRung: Sendable, Equatable, CustomStringConvertible {
     ]
 }
 
-extension Certifier {
-    /// The rung this certifier is, without its intermediate-bound optimizer (which no ladder runs).
-    public var rung: CertifierRung {
-        CertifierRung(method: method, fittedPlanes: fittedPlanes, optimizer: marginIterations > 0)
-    }
-}
-
 extension CertifierRung {
     /// The most rungs a ladder may have. Each failed rung costs a bound computation before the next one
     /// runs, so a longer ladder only adds latency; the standard one has three.
