@@ -111,7 +111,8 @@ struct MethodBenchmark {
     /// The sidecar's threshold decisions (accept at `typical`, refuse below half of it, the quick attack) on
     /// each ladder: their time and mix when they climb to the top rung, and with `climbMargin` if given.
     /// Then what a climb margin is calibrated on: the ladder's cheapest rung's `worstRelativeMargin` at
-    /// `typical`, lowest among the inputs the full climb accepts and highest among the rest. The accepts lost
+    /// `typical`, lowest among the inputs the full climb accepts and highest among the rest, and the margin
+    /// the calibration rule gives (1.5 times the accepted inputs' largest shortfall). The accepts lost
     /// and gained are counted against the standard ladder's full climb.
     private func decisions(model: SequenceClassifier, ladders: [(name: String, ladder: CertifierLadder)], sequences: [[[Double]]],
                            labels: [Int], perturbation: Perturbation, typical: Double, climbMargin: Double?) throws {
@@ -145,8 +146,11 @@ struct MethodBenchmark {
                 try cheapest.check(sequences[index], label: labels[index], perturbation: perturbation, epsilon: typical).worstRelativeMargin
             }
             let ofAccepted = zip(relative, accepted).filter(\.1).map(\.0), ofOthers = zip(relative, accepted).filter { !$0.1 }.map(\.0)
+            // The calibration rule of docs/performance.md: 1.5 times the largest shortfall among the accepted.
+            let suggested = ofAccepted.min().map { format(1.5 * max(0, -$0), 3) } ?? "-"
             print("\(name) ladder's cheapest rung's worst relative margin at the typical radius: min \(ofAccepted.min().map { format($0, 3) } ?? "-") "
-                  + "over the accepted, max \(ofOthers.max().map { format($0, 3) } ?? "-") over the others")
+                  + "over the accepted, max \(ofOthers.max().map { format($0, 3) } ?? "-") over the others; "
+                  + "climb margin 1.5 x the accepted's shortfall: \(suggested)")
         }
     }
 

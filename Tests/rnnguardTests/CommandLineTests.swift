@@ -112,6 +112,7 @@ struct CommandLineTests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("standard, full climb") && run.stdout.contains("standard, climb margin 0.02"), "\(run.stdout)")
         #expect(run.stdout.contains("standard ladder's cheapest rung's worst relative margin"))
+        #expect(run.stdout.contains("climb margin 1.5 x the accepted's shortfall: "))
         // A chosen ladder is decided beside the standard one, in the same run.
         let chosen = try rnnguard(base + ["--typical-radius", "0.029", "--ladder", "zonotope:32+mccormick,full+optimizer"])
         #expect(chosen.status == 0, "\(chosen.stderr)")
