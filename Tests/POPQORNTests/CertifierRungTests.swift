@@ -33,6 +33,25 @@ struct CertifierRungTests {
         #expect(CertifierRung(argument: "zonotope:\(BoundMethod.maxKeptSymbols)") != nil)
     }
 
+    /// Names glued from the grammar's own pieces and from junk: each either parses to a rung that prints
+    /// back as the same name (up to the defaults "window" and "zonotope" spell out), or is refused; none
+    /// traps.
+    @Test func gluedNamesParseToThemselvesOrNothing() {
+        let pieces = ["window", "zonotope", "full", "interval", "forward", ":", "4", "128", "4097", "-1", "99999999999999999999",
+                      "+", "+mccormick", "+optimizer", "mccormick", "optimizer", " ", "", "\u{0}", "é", "::", "++"]
+        var generator = SplitMix64(seed: 95)
+        var parsed = 0
+        for _ in 0..<5000 {
+            let name = (0..<Int(1 + generator.next() % 6)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            guard let rung = CertifierRung(argument: name) else { continue }
+            parsed += 1
+            #expect(CertifierRung(argument: rung.description) == rung, "\(name)")
+            if case .zonotope(let keep) = rung.method { #expect(keep <= BoundMethod.maxKeptSymbols) }
+            if case .windowAndZonotope(_, let keep) = rung.method { #expect(keep <= BoundMethod.maxKeptSymbols) }
+        }
+        #expect(parsed > 50)
+    }
+
     @Test func badLaddersAreRefusedWithExactMessages() throws {
         #expect(throws: CertifierRung.LadderError.empty) { try CertifierRung.ladder([]) }
         #expect(throws: CertifierRung.LadderError.tooManyRungs(9)) {
