@@ -118,18 +118,7 @@ struct Zonotope {
         let f = operand.freshIDs.count
         guard f > 0 else { return }
         let stride = freshIDs.count
-        if operand.freshIDs == freshIDs {
-            // The same symbols in the same columns: contiguous rows, which the compiler vectorizes.
-            fresh.withUnsafeMutableBufferPointer { fresh in
-                operand.fresh.withUnsafeBufferPointer { source in
-                    for k in 0..<n where scale[k] != 0 {
-                        let a = scale[k]
-                        for j in 0..<f { fresh[k &* f &+ j] += a * source[k &* f &+ j] }
-                    }
-                }
-            }
-            return
-        }
+        // Operand symbols that share this node's columns are one run; merged ones a few.
         let runs = Self.runs(Self.positions(of: operand.freshIDs, in: freshIDs))
         fresh.withUnsafeMutableBufferPointer { fresh in
             operand.fresh.withUnsafeBufferPointer { source in
@@ -239,7 +228,8 @@ struct Zonotope {
     /// as a box would grow by |M| at every step instead (the rounding allowances of a long sequence did).
     mutating func reduce(keep: Int, reductionIDs: [Int]) {
         let f = freshIDs.count
-        guard f > keep else { return foldBoxOnly(reductionIDs: reductionIDs) }
+        // Nothing to drop: only the box is folded into new symbols.
+        guard f > keep else { return replaceSymbols(keeping: Array(freshIDs.indices), folded: box, reductionIDs: reductionIDs) }
         var weight = [Double](repeating: 0, count: f), largest = weight
         fresh.withUnsafeBufferPointer { fresh in
             weight.withUnsafeMutableBufferPointer { weight in
@@ -267,11 +257,6 @@ struct Zonotope {
             }
         }
         replaceSymbols(keeping: kept, folded: mass, reductionIDs: reductionIDs)
-    }
-
-    /// The reduction when no symbol needs dropping: only the box is folded into new symbols.
-    private mutating func foldBoxOnly(reductionIDs: [Int]) {
-        replaceSymbols(keeping: Array(freshIDs.indices), folded: box, reductionIDs: reductionIDs)
     }
 
     /// Keeps the symbol columns `kept` and gives each neuron k with `folded[k] > 0` the new symbol
