@@ -45,6 +45,53 @@ struct UnaryRelaxationTests {
         }
     }
 
+    /// The table decides only tightness (the tangent is shifted until sound), so what it must get right
+    /// is the point: within a hair of the direct solution, its tangent touching (l, f(l)).
+    @Test func tabulatedTangentPointsMatchTheDirectSolution() {
+        var rng = SplitMix64(seed: 5)
+        func check<F: SShapedFunction>(_ f: F.Type, span: Double) {
+            for k in 0..<2000 {
+                // Grid points, points between them, and ends near 0 where the equation is flattest.
+                let l = k < 1000 ? -span * Double.random(in: 0...1, using: &rng) : -pow(10, Double.random(in: -9...0, using: &rng))
+                let fl = F.value(l)
+                guard let point = F.tangentPoints.point(f, leftEnd: l, fl: fl, limit: 100) else {
+                    Issue.record("\(F.name): no table entry for l = \(l)")
+                    continue
+                }
+                let exact = TangentPoints.solve(f, leftEnd: l, fl: fl, bracket: (0, 100), iterations: 400)
+                // Near l = 0 the gap is flat to rounding (f is nearly its cubic there), so any point in a
+                // small range is as good: there only the gap below is asked for.
+                if l < -1e-3 {
+                    #expect(abs(point - exact) <= 1e-7 * max(1, exact), "\(F.name) at l = \(l): \(point) against \(exact)")
+                }
+                // One polishing step leaves about 1e-12 (the square of the interpolation error).
+                #expect(abs(TangentPoints.gap(f, leftEnd: l, fl: fl, at: point)) <= 1e-10, "\(F.name) at l = \(l)")
+            }
+            #expect(F.tangentPoints.point(f, leftEnd: -span * 1.01, fl: F.value(-span * 1.01), limit: 100) == nil)
+        }
+        check(Tanh.self, span: 16)
+        check(Sigmoid.self, span: 32)
+    }
+
+    /// The combined evaluations must be the separate ones bit for bit: the engine reads its intervals
+    /// from one and the plane offsets' branch and bound from the other.
+    @Test func combinedRangesAreTheSeparateOnes() {
+        let factors: [any ProductFactor.Type] = [Tanh.self, Sigmoid.self, Identity.self]
+        for (l, u) in testIntervals(count: 2000, seed: 9) {
+            for op in Self.operators {
+                let (range, relaxation) = op.rangeAndRelaxations(lower: l, upper: u)
+                #expect(range == op.range(lower: l, upper: u) && relaxation == op.relaxations(lower: l, upper: u), "\(op.name) on [\(l), \(u)]")
+            }
+            for factor in factors {
+                let (value, slope) = factor.ranges(lower: l, upper: u)
+                let (low, high) = factor.range(lower: l, upper: u)
+                let derivative = factor.derivativeRange(lower: l, upper: u)
+                #expect(value.low == low && value.high == high && slope.low == derivative.low && slope.high == derivative.high,
+                        "\(factor.name) on [\(l), \(u)]")
+            }
+        }
+    }
+
     @Test func sShapedLinesTouchTheCurveOnOneSidedIntervals() {
         // A tangent at the midpoint and a chord: both meet the function somewhere on [l, u].
         for (l, u) in [(0.5, 2.0), (-3.0, -0.2), (1.0, 1.5)] {

@@ -11,11 +11,14 @@ extension UnaryOperation: BoundedOperation {
         guard let op = relaxable else { preconditionFailure("\(function.name) has no relaxation") }
         let (lower, upper) = (engine.lower[source], engine.upper[source])
         var result = NodeBounds(lower: [], upper: [], relaxations: [])
+        result.lower.reserveCapacity(lower.count)
+        result.upper.reserveCapacity(lower.count)
+        result.relaxations.reserveCapacity(lower.count)
         for k in lower.indices {
-            let (low, high) = op.range(lower: lower[k], upper: upper[k])
-            result.lower.append(low)
-            result.upper.append(high)
-            result.relaxations.append(op.relaxations(lower: lower[k], upper: upper[k]))
+            let (range, relaxation) = op.rangeAndRelaxations(lower: lower[k], upper: upper[k])
+            result.lower.append(range.0)
+            result.upper.append(range.1)
+            result.relaxations.append(relaxation)
         }
         return result
     }

@@ -5,6 +5,9 @@ import SequenceModels
 extension Sigmoid: SShapedFunction, ProductFactor {
     public static var isLinear: Bool { false }
 
+    /// sigma(x) = (1 + tanh(x / 2)) / 2: twice tanh's span.
+    static let tangentPoints = TangentPoints(of: Sigmoid.self, span: 32)
+
     /// sigma' = s (1 - s) and sigma'' = s (1 - s) (1 - 2 s) with s = sigma(x).
     static func valueAndDerivatives(_ x: Double) -> (value: Double, first: Double, second: Double) {
         let s = value(x)

@@ -4,10 +4,9 @@ import SequenceModels
 extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
     /// df/dx = sigma'(x) g(y), df/dy = sigma(x) g'(y); each factor's range on the box is exact.
     public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
-        let sigma = Interval(Sigmoid.value(box.xl), Sigmoid.value(box.xu))
-        let factor = Interval(Factor.value(box.yl), Factor.value(box.yu))
-        return (Sigmoid.derivativeRange(lower: box.xl, upper: box.xu) * factor,
-                sigma * Factor.derivativeRange(lower: box.yl, upper: box.yu))
+        let (sigma, sigmaSlope) = Sigmoid.ranges(lower: box.xl, upper: box.xu)
+        let (factor, factorSlope) = Factor.ranges(lower: box.yl, upper: box.yu)
+        return (sigmaSlope * factor, sigma * factorSlope)
     }
 
     /// With s = sigma(x) in [sl, su] (middle s0, half-width rs), t = g(y) in [tl, tu] (t0, rt), and each

@@ -5,6 +5,9 @@ import SequenceModels
 extension Tanh: SShapedFunction, ProductFactor {
     public static var isLinear: Bool { false }
 
+    /// tanh(-16) is -1 to 13 digits; a left end below that is solved for directly.
+    static let tangentPoints = TangentPoints(of: Tanh.self, span: 16)
+
     /// tanh' = 1 - t^2 and tanh'' = -2 t (1 - t^2) with t = tanh(x).
     static func valueAndDerivatives(_ x: Double) -> (value: Double, first: Double, second: Double) {
         let t = value(x)

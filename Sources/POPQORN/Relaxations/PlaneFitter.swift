@@ -38,9 +38,10 @@ public enum PlaneFitter {
         let (lowerCandidates, upperCandidates) = f.candidatePlanes(on: box)
         guard fitted else {
             // Sound as they stand; only the rounding allowance is taken off.
-            return Relaxation(lower: [constantLower] + lowerCandidates.map { Plane(a: $0.a, b: $0.b, c: $0.c - slack($0)) },
-                              upper: [constantUpper] + upperCandidates.map { Plane(a: $0.a, b: $0.b, c: $0.c + slack($0)) })
-                .ordered(on: box)
+            var quick = Relaxation(lower: [constantLower] + lowerCandidates.map { Plane(a: $0.a, b: $0.b, c: $0.c - slack($0)) },
+                                   upper: [constantUpper] + upperCandidates.map { Plane(a: $0.a, b: $0.b, c: $0.c + slack($0)) })
+            quick.order(on: box)
+            return quick
         }
         let fitted = leastSquaresPlane(f, on: box)
         let tolerance = 1e-7 * scale
@@ -59,7 +60,9 @@ public enum PlaneFitter {
             plane.c -= (sound ? max(0, gap) : gap) - slack(plane)
             upper.append(plane)
         }
-        return Relaxation(lower: lower, upper: upper).ordered(on: box)
+        var relaxation = Relaxation(lower: lower, upper: upper)
+        relaxation.order(on: box)
+        return relaxation
     }
 
     /// The least-squares plane through f on a 3 x 3 grid spanning the box. On a tensor grid the x and y

@@ -15,11 +15,11 @@ public struct Relaxation: Sendable, Equatable {
         self.upper = upper
     }
 
-    /// The same candidates, each side ordered best first by `score`, so that the engine's defaults are
-    /// the best-scored planes.
-    func ordered(on box: Box) -> Relaxation {
-        Relaxation(lower: lower.sorted { Self.score($0, on: box, lower: true) > Self.score($1, on: box, lower: true) },
-                   upper: upper.sorted { Self.score($0, on: box, lower: false) > Self.score($1, on: box, lower: false) })
+    /// Orders each side's candidates best first by `score`, so that the engine's defaults are the
+    /// best-scored planes.
+    mutating func order(on box: Box) {
+        lower.sort { Self.score($0, on: box, lower: true) > Self.score($1, on: box, lower: true) }
+        upper.sort { Self.score($0, on: box, lower: false) > Self.score($1, on: box, lower: false) }
     }
 
     /// How good a plane is as a default, for a lower plane (an upper one is scored by symmetry): the mean

@@ -9,6 +9,8 @@ protocol SShapedFunction: UnaryOperator {
     static func valueAndDerivatives(_ x: Double) -> (value: Double, first: Double, second: Double)
     /// Every x with f'(x) = q, the positive one first (f' is even).
     static func points(withDerivative q: Double) -> [Double]
+    /// The upper tangent points d*(l) through left ends, tabulated once per function.
+    static var tangentPoints: TangentPoints { get }
 }
 
 extension SShapedFunction {
@@ -83,80 +85,101 @@ extension SShapedFunction {
     /// - l >= 0: f is concave there, so it lies below every tangent (the midpoint one is area-optimal).
     /// - l < 0 < u: the tangent at any d >= 0 lies above f on [0, inf) (concavity). On [l, 0] f - U is
     ///   convex, so its maximum is at l or 0; at 0 it is <= 0 by the previous sentence, and at l we make it
-    ///   <= 0 by choosing d as the point whose tangent passes through (l, f(l)), found by Newton's method
-    ///   and then shifted up by any remaining f(l) - U(l) > 0 (so any d in [0, u] is sound; the search
-    ///   only makes the line tight). If that d lies beyond u, the chord l..u is
-    ///   above f instead (the tangent at u passes below (l, f(l))), and is tighter.
+    ///   <= 0 by shifting the line up by any remaining f(l) - U(l) > 0. So the tangent at any d in [0, u],
+    ///   shifted, is sound; d only decides tightness, and the tightest is d*(l), whose tangent passes
+    ///   through (l, f(l)) (`TangentPoints` finds it). If the tangent at u passes below (l, f(l)), d*(l)
+    ///   lies beyond u and the chord l..u is above f instead, and tighter.
     /// The lower line follows from f(x) = 2 f(0) - f(-x). Both lines are widened by a few ulps at the end.
     public static func relax(lower l: Double, upper u: Double) -> LineBounds {
-        let choices = relaxations(lower: l, upper: u, alternatives: false)
+        let choices = relaxations(lower: l, upper: u, alternatives: false).relaxation
         return LineBounds(lowerSlope: choices.lower[0].a, lowerIntercept: choices.lower[0].c,
                           upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
     }
 
     /// The lines above and other sound ones, ordered by `Relaxation.score` (the engine's default is the
     /// first; the margin optimizer mixes them all): tangents at the ends and quarter points of a convex or
-    /// concave piece, across 0 any tangent point beyond the one through the far end (the gap it leaves at
-    /// that end only grows), and the constant range (f is increasing).
+    /// concave piece, across 0 the tangent at u and one between d*(l) and u, and the constant range (f is
+    /// increasing).
     public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
+        relaxations(lower: l, upper: u, alternatives: true).relaxation
+    }
+
+    /// The range and the relaxation from one evaluation of each end.
+    public static func rangeAndRelaxations(lower l: Double, upper u: Double) -> (range: (Double, Double), relaxation: Relaxation) {
         relaxations(lower: l, upper: u, alternatives: true)
     }
 
-    private static func relaxations(lower l: Double, upper u: Double, alternatives: Bool) -> Relaxation {
+    private static func relaxations(lower l: Double, upper u: Double,
+                                    alternatives: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
         precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
-        // Each end evaluated once: f is increasing, so (f(l), f(u)) is its range, and f' comes from the
-        // same evaluation (`valueAndDerivatives`), bit for bit what `derivative` computes.
-        let (low, lowSlope, _) = valueAndDerivatives(l)
-        let (high, highSlope, _) = valueAndDerivatives(u)
+        // Each end evaluated once, for the range (f is increasing) and for the tangents there.
+        let atL = valueAndDerivatives(l), atU = valueAndDerivatives(u)
+        let range = (atL.value, atU.value)
         // On a (near-)point interval the constant range loses nothing and avoids dividing by u - l.
         if u - l <= 1e-9 * max(1, abs(l), abs(u)) {
-            let rounding = slack(low, high)
-            return Relaxation(lower: [Plane(a: 0, b: 0, c: low - rounding)], upper: [Plane(a: 0, b: 0, c: high + rounding)])
+            let rounding = slack(atL.value, atU.value)
+            return (range, Relaxation(lower: [Plane(a: 0, b: 0, c: atL.value - rounding)], upper: [Plane(a: 0, b: 0, c: atU.value + rounding)]))
         }
         let f0 = value(0)
-        let rounding = slack(low, high, l * lowSlope, u * highSlope, f0)
-        let upper = upperLines(l, u, values: (low, high), alternatives: alternatives)
-            .map { Plane(a: $0.slope, b: 0, c: $0.intercept + rounding) }
-        let lower = upperLines(-u, -l, values: (value(-u), value(-l)), alternatives: alternatives)
-            .map { Plane(a: $0.slope, b: 0, c: 2 * f0 - $0.intercept - rounding) }
-        guard alternatives else { return Relaxation(lower: lower, upper: upper) }
-        return Relaxation(lower: lower + [Plane(a: 0, b: 0, c: low - rounding)],
-                          upper: upper + [Plane(a: 0, b: 0, c: high + rounding)]).ordered(on: Box(xl: l, xu: u, yl: 0, yu: 0))
+        let rounding = slack(atL.value, atU.value, l * atL.first, u * atU.first, f0)
+        var upper = [Plane](), lower = [Plane]()
+        upper.reserveCapacity(6)
+        lower.reserveCapacity(6)
+        upperLines(l, u, ends: (atL, atU), alternatives: alternatives) { line in
+            upper.append(Plane(a: line.slope, b: 0, c: line.intercept + rounding))
+        }
+        let reflected = (valueAndDerivatives(-u), valueAndDerivatives(-l))
+        upperLines(-u, -l, ends: reflected, alternatives: alternatives) { line in
+            lower.append(Plane(a: line.slope, b: 0, c: 2 * f0 - line.intercept - rounding))
+        }
+        guard alternatives else { return (range, Relaxation(lower: lower, upper: upper)) }
+        upper.append(Plane(a: 0, b: 0, c: atU.value + rounding))
+        lower.append(Plane(a: 0, b: 0, c: atL.value - rounding))
+        var relaxation = Relaxation(lower: lower, upper: upper)
+        relaxation.order(on: Box(xl: l, xu: u, yl: 0, yu: 0))
+        return (range, relaxation)
     }
 
-    /// Sound upper lines on [l, u] given `values` = (f(l), f(u)), the tightest-by-area first (see the
-    /// argument above); only that one without `alternatives`.
-    private static func upperLines(_ l: Double, _ u: Double, values: (Double, Double),
-                                   alternatives: Bool) -> [(slope: Double, intercept: Double)] {
-        let (fl, fu) = values
-        let chordSlope = (fu - fl) / (u - l)
-        let chord = (slope: chordSlope, intercept: fl - chordSlope * l)
-        if u <= 0 { return [chord] }
+    typealias Evaluation = (value: Double, first: Double, second: Double)
+
+    /// Sound upper lines on [l, u], given f, f' and f'' at both ends, the tightest-by-area first (see the
+    /// argument above); only that one without `alternatives`. Each line goes to `emit`.
+    private static func upperLines(_ l: Double, _ u: Double, ends: (Evaluation, Evaluation), alternatives: Bool,
+                                   emit: (_ line: (slope: Double, intercept: Double)) -> Void) {
+        let (atL, atU) = ends
+        let (fl, fu) = (atL.value, atU.value)
+        if u <= 0 {
+            let chordSlope = (fu - fl) / (u - l)
+            return emit((chordSlope, fl - chordSlope * l))
+        }
         if l >= 0 {
-            return (alternatives ? [(l + u) / 2, l, u, (3 * l + u) / 4, (l + 3 * u) / 4] : [(l + u) / 2]).map(tangent(at:))
+            emit(tangent(at: (l + u) / 2))
+            guard alternatives else { return }
+            emit((atL.first, fl - atL.first * l))
+            emit((atU.first, fu - atU.first * u))
+            emit(tangent(at: (3 * l + u) / 4))
+            emit(tangent(at: (l + 3 * u) / 4))
+            return
         }
-        // The tangent at d passes above (l, f(l)) iff gap(d) >= 0; gap is increasing on [0, inf), with
-        // gap'(d) = f''(d) (l - d). Newton's method from u, kept inside the bracket [below, above] (a step
-        // that leaves it bisects instead), settles in a few steps where bisection took 24.
-        var below = 0.0, above = u, d = u
-        for _ in 0..<12 {
-            let (fd, first, second) = valueAndDerivatives(d)
-            let gap = fd + first * (l - d) - fl
-            if d == u && gap <= 0 { return [chord] }
-            if gap >= 0 { above = d } else { below = d }
-            let slope = second * (l - d)
-            var next = slope > 0 ? d - gap / slope : (below + above) / 2
-            if !(next > below && next < above) { next = (below + above) / 2 }
-            if abs(next - d) <= 1e-12 * max(1, d) { break }
-            d = next
+        // The tangent at u passes below (l, f(l)): d*(l) lies beyond u, and the chord is the line.
+        if fu + atU.first * (l - u) - fl <= 0 {
+            let chordSlope = (fu - fl) / (u - l)
+            return emit((chordSlope, fl - chordSlope * l))
         }
-        // The last iterate is the closest to the root, but may sit just left of it (Newton approaches a
-        // concave gap from below): the shift below covers that. The alternatives need gap >= 0, so they
-        // use `above`.
-        var line = tangent(at: d)
-        let shortfall = fl - (line.slope * l + line.intercept)
-        if shortfall > 0 { line.intercept += shortfall }
-        return alternatives ? [line, tangent(at: u), tangent(at: (above + u) / 2)] : [line]
+        let d = tangentPoints.point(Self.self, leftEnd: l, fl: fl, limit: u)
+            ?? TangentPoints.solve(Self.self, leftEnd: l, fl: fl, bracket: (0, u), iterations: 12)
+        // A tangent at d in [0, u] shifted up until it passes above (l, f(l)): sound for any such d.
+        func shiftedTangent(at d: Double) -> (slope: Double, intercept: Double) {
+            var line = tangent(at: d)
+            let shortfall = fl - (line.slope * l + line.intercept)
+            if shortfall > 0 { line.intercept += shortfall }
+            return line
+        }
+        emit(shiftedTangent(at: d))
+        guard alternatives else { return }
+        // Beyond d*(l) a tangent leaves a gap at l that only grows, but may serve rows that weigh x = u.
+        emit((atU.first, fu - atU.first * u))
+        emit(shiftedTangent(at: (d + u) / 2))
     }
 
     /// The tangent at d, from one evaluation of f.

@@ -12,6 +12,8 @@ public protocol UnaryOperator: ElementwiseFunction {
     static func range(lower l: Double, upper u: Double) -> (Double, Double)
     /// Every sound line on [l, u] worth offering the margin optimizer, `relax`'s lines first.
     static func relaxations(lower l: Double, upper u: Double) -> Relaxation
+    /// `range` and `relaxations` together: an operator that evaluates its ends for both does so once.
+    static func rangeAndRelaxations(lower l: Double, upper u: Double) -> (range: (Double, Double), relaxation: Relaxation)
     /// A sound parallel band on [l, u] (`ParallelBand`; slopeY = 0), for the zonotope method.
     static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand
 }
@@ -19,6 +21,10 @@ public protocol UnaryOperator: ElementwiseFunction {
 extension UnaryOperator {
     /// The ends' values: the range of a monotone non-decreasing function.
     public static func range(lower l: Double, upper u: Double) -> (Double, Double) { (value(l), value(u)) }
+
+    public static func rangeAndRelaxations(lower l: Double, upper u: Double) -> (range: (Double, Double), relaxation: Relaxation) {
+        (range(lower: l, upper: u), relaxations(lower: l, upper: u))
+    }
 
     /// `relax`'s lines and the constant range.
     public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
