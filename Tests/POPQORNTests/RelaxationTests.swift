@@ -179,8 +179,9 @@ struct PlaneRelaxationTests {
         var rng = SplitMix64(seed: 77)
         for box in testBoxes(count: 400, seed: 300) where box.xu > box.xl && box.yu > box.yl {
             let plane = Plane(a: rng.normal() * 0.3, b: rng.normal() * 0.3, c: rng.normal())
+            let samples = VerifiedMinimum.BoxSamples(SigmoidTanhProduct.self, on: box)
             for sign in [1.0, -1.0] {
-                let bound = VerifiedMinimum.of(SigmoidTanhProduct.self, minus: plane, sign: sign, on: box, tolerance: 1e-9)
+                let bound = VerifiedMinimum.of(SigmoidTanhProduct.self, minus: plane, sign: sign, on: samples, tolerance: 1e-9)
                 var sampled = Double.infinity
                 for i in 0...200 {
                     for j in 0...200 {

@@ -13,10 +13,10 @@ extension BinaryOperation: BoundedOperation {
         var result = NodeBounds(lower: [], upper: [], relaxations: [])
         for k in engine.lower[x].indices {
             let box = Box(xl: engine.lower[x][k], xu: engine.upper[x][k], yl: engine.lower[y][k], yu: engine.upper[y][k])
-            let (low, high) = op.range(on: box)
-            result.lower.append(low)
-            result.upper.append(high)
-            result.relaxations.append(engine.fittedPlanes ? op.relaxations(on: box) : op.quickRelaxations(on: box))
+            let (range, relaxation) = op.rangeAndRelaxations(on: box, fitted: engine.fittedPlanes)
+            result.lower.append(range.0)
+            result.upper.append(range.1)
+            result.relaxations.append(relaxation)
         }
         return result
     }

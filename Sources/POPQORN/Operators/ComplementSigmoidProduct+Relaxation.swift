@@ -3,8 +3,12 @@ import SequenceModels
 /// Relaxed as sigma(x') * y on the box reflected in x (x' = -x), and the planes reflected back: a sound
 /// plane in (x', y) is one in (x, y) with the x coefficient negated.
 extension ComplementSigmoidProduct: BinaryOperator {
-    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
-        let (dx, dy) = SigmoidLinearProduct.partials(on: reflected(box))
+    public static func sample(x: Double) -> FactorSample { SigmoidLinearProduct.sample(x: -x) }
+    public static func sample(y: Double) -> FactorSample { SigmoidLinearProduct.sample(y: y) }
+
+    /// The reflected box's ends are this box's, swapped.
+    public static func partials(on box: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample)) -> (dx: Interval, dy: Interval) {
+        let (dx, dy) = SigmoidLinearProduct.partials(on: reflected(box), xEnds: (xEnds.1, xEnds.0), yEnds: yEnds)
         return (Interval(-dx.high, -dx.low), dy)
     }
 

@@ -7,7 +7,8 @@ extension Identity: ProductFactor {
     }
     public static func parallelBand(lower l: Double, upper u: Double) -> ParallelBand { .linear(slope: 1) }
     public static func derivativeRange(lower l: Double, upper u: Double) -> Interval { Interval(1, 1) }
-    public static func ranges(lower l: Double, upper u: Double) -> (value: Interval, derivative: Interval) {
+    public static func sample(_ x: Double) -> FactorSample { FactorSample(value: x, slope: 1) }
+    public static func ranges(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample)) -> (value: Interval, derivative: Interval) {
         (Interval(l, u), Interval(1, 1))
     }
     public static func points(withDerivative q: Double) -> [Double] { [] }

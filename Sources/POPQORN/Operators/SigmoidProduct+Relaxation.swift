@@ -2,10 +2,13 @@ import SequenceModels
 
 /// sigma(x) * g(y) for a monotone factor g whose relaxation is known.
 extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
+    public static func sample(x: Double) -> FactorSample { Sigmoid.sample(x) }
+    public static func sample(y: Double) -> FactorSample { Factor.sample(y) }
+
     /// df/dx = sigma'(x) g(y), df/dy = sigma(x) g'(y); each factor's range on the box is exact.
-    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
-        let (sigma, sigmaSlope) = Sigmoid.ranges(lower: box.xl, upper: box.xu)
-        let (factor, factorSlope) = Factor.ranges(lower: box.yl, upper: box.yu)
+    public static func partials(on box: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample)) -> (dx: Interval, dy: Interval) {
+        let (sigma, sigmaSlope) = Sigmoid.ranges(lower: box.xl, upper: box.xu, ends: xEnds)
+        let (factor, factorSlope) = Factor.ranges(lower: box.yl, upper: box.yu, ends: yEnds)
         return (sigmaSlope * factor, sigma * factorSlope)
     }
 

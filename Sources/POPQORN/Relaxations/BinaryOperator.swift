@@ -6,8 +6,12 @@ import SequenceModels
 /// Requirement: f is monotone in each argument when the other is fixed, unless the type overrides
 /// `range` (the default reads the range off the box's corners). `RelaxationTests` checks every operator.
 public protocol BinaryOperator: PairwiseFunction {
-    /// Enclosures of df/dx and df/dy over a box: what makes the plane offsets verifiable.
-    static func partials(on box: Box) -> (dx: Interval, dy: Interval)
+    /// f's x and y factors sampled at one coordinate each (`FactorSample`).
+    static func sample(x: Double) -> FactorSample
+    static func sample(y: Double) -> FactorSample
+    /// Enclosures of df/dx and df/dy over a box, from the samples at its ends: what makes the plane
+    /// offsets verifiable. A branch and bound that halves a cell samples only the new midpoint.
+    static func partials(on box: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample)) -> (dx: Interval, dy: Interval)
     /// Planes that are sound by construction (McCormick envelopes through 1D relaxations): the fitter
     /// starts from them and from a least-squares plane, and verifies every offset anyway.
     static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane])
@@ -27,11 +31,18 @@ public protocol BinaryOperator: PairwiseFunction {
     static func quickRelaxations(on box: Box) -> Relaxation
     /// The exact range on the box.
     static func range(on box: Box) -> (Double, Double)
+    /// `range` with `relaxations` (`fitted`) or `quickRelaxations`, the range evaluated once for both.
+    static func rangeAndRelaxations(on box: Box, fitted: Bool) -> (range: (Double, Double), relaxation: Relaxation)
     /// A sound parallel band on the box (`ParallelBand`), for the zonotope method.
     static func parallelBand(on box: Box) -> ParallelBand
 }
 
 extension BinaryOperator {
+    /// Enclosures of df/dx and df/dy over a box.
+    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
+        partials(on: box, xEnds: (sample(x: box.xl), sample(x: box.xu)), yEnds: (sample(y: box.yl), sample(y: box.yu)))
+    }
+
     public static func relax(on box: Box) -> PlaneBounds {
         let choices = relaxations(on: box)
         return PlaneBounds(lower: choices.lower[0], upper: choices.upper[0])
@@ -40,6 +51,10 @@ extension BinaryOperator {
     public static func relaxations(on box: Box) -> Relaxation { PlaneFitter.relaxations(Self.self, on: box) }
 
     public static func quickRelaxations(on box: Box) -> Relaxation { PlaneFitter.quickRelaxations(Self.self, on: box) }
+
+    public static func rangeAndRelaxations(on box: Box, fitted: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
+        PlaneFitter.rangeAndRelaxations(Self.self, on: box, fitted: fitted)
+    }
 
     /// The corners' extremes: the range of a function monotone in each argument.
     public static func range(on box: Box) -> (Double, Double) {

@@ -1,3 +1,5 @@
+import SequenceModels
+
 /// Builds sound planes for a cross-nonlinearity at a fixed cost per neuron: a few candidate planes, each
 /// moved by a verified offset until it is sound, ordered by `Relaxation.score`.
 ///
@@ -19,8 +21,22 @@ public enum PlaneFitter {
         relaxations(f, on: box, fitted: false)
     }
 
+    /// `F.range` and the planes (`relaxations` or, unless `fitted`, `quickRelaxations`) from one
+    /// evaluation of the range.
+    @_specialize(where F == SigmoidTanhProduct)
+    @_specialize(where F == SigmoidLinearProduct)
+    @_specialize(where F == ComplementSigmoidProduct)
+    static func rangeAndRelaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, fitted: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
+        let range = f.range(on: box)
+        return (range, relaxations(f, on: box, range: range, fitted: fitted))
+    }
+
     private static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, fitted: Bool) -> Relaxation {
-        let (low, high) = f.range(on: box)
+        relaxations(f, on: box, range: f.range(on: box), fitted: fitted)
+    }
+
+    private static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, range: (Double, Double), fitted: Bool) -> Relaxation {
+        let (low, high) = range
         let scale = max(1, abs(low), abs(high))
         // Rounding allowance of a plane: evaluating it (and f - P in the offsets) loses a few ulps of its
         // largest term, which for a steep plane on a thin box can be far larger than f itself.
@@ -45,18 +61,19 @@ public enum PlaneFitter {
         }
         let fitted = leastSquaresPlane(f, on: box)
         let tolerance = 1e-7 * scale
+        let samples = VerifiedMinimum.BoxSamples(f, on: box)
         // (candidate, already sound): a sound candidate is only ever moved towards f.
         var lower = [constantLower]
         for (candidate, sound) in lowerCandidates.map({ ($0, true) }) + [(fitted, false)] {
             var plane = candidate
-            let gap = VerifiedMinimum.of(f, minus: candidate, sign: 1, on: box, tolerance: tolerance)
+            let gap = VerifiedMinimum.of(f, minus: candidate, sign: 1, on: samples, tolerance: tolerance)
             plane.c += (sound ? max(0, gap) : gap) - slack(plane)
             lower.append(plane)
         }
         var upper = [constantUpper]
         for (candidate, sound) in upperCandidates.map({ ($0, true) }) + [(fitted, false)] {
             var plane = candidate
-            let gap = VerifiedMinimum.of(f, minus: candidate, sign: -1, on: box, tolerance: tolerance)
+            let gap = VerifiedMinimum.of(f, minus: candidate, sign: -1, on: samples, tolerance: tolerance)
             plane.c -= (sound ? max(0, gap) : gap) - slack(plane)
             upper.append(plane)
         }

@@ -1,12 +1,21 @@
 import Foundation
 
+/// A factor evaluated at one point: its value and its slope there.
+public struct FactorSample: Sendable, Equatable {
+    public var value: Double
+    public var slope: Double
+}
+
 /// A factor of a cross-nonlinearity product: what the plane construction needs to know of it.
 public protocol ProductFactor: UnaryOperator {
     /// The range of f' on [l, u].
     static func derivativeRange(lower l: Double, upper u: Double) -> Interval
-    /// The ranges of f and of f' on [l, u] together, bit for bit `range` and `derivativeRange`: the plane
-    /// offsets' branch and bound asks for both on every cell (`VerifiedMinimum`).
-    static func ranges(lower l: Double, upper u: Double) -> (value: Interval, derivative: Interval)
+    /// f and f' at x.
+    static func sample(_ x: Double) -> FactorSample
+    /// The ranges of f and of f' on [l, u] from the samples at its ends, bit for bit `range` and
+    /// `derivativeRange`: the plane offsets' branch and bound asks for both on every cell, and a cell's
+    /// halves share its ends (`VerifiedMinimum`).
+    static func ranges(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample)) -> (value: Interval, derivative: Interval)
     /// Every x with f'(x) = q: where an edge of a box can hold an extremum of f - plane.
     static func points(withDerivative q: Double) -> [Double]
     /// f is linear, so f'(x) = q holds nowhere or everywhere and only edge ends matter.
@@ -22,13 +31,24 @@ extension SShapedFunction {
         return Interval(derivative(farthest), derivative(nearest))
     }
 
-    /// Both ranges from one evaluation of each end: f' at an end comes with f (`valueAndDerivatives`,
-    /// the same arithmetic as `derivative`), and the point nearest 0 and the end farthest from it are
-    /// ends, or 0.
-    public static func ranges(lower l: Double, upper u: Double) -> (value: Interval, derivative: Interval) {
-        let atL = valueAndDerivatives(l), atU = valueAndDerivatives(u)
-        let nearest = l > 0 ? atL.first : (u < 0 ? atU.first : derivative(0))
-        let farthest = abs(l) > abs(u) ? atL.first : atU.first
+    public static func sample(_ x: Double) -> FactorSample {
+        let (value, first, _) = valueAndDerivatives(x)
+        return FactorSample(value: value, slope: first)
+    }
+
+    /// f' at an end comes with f (`valueAndDerivatives`, the same arithmetic as `derivative`), and the
+    /// point nearest 0 and the end farthest from it are ends, or 0.
+    public static func ranges(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample)) -> (value: Interval, derivative: Interval) {
+        let (atL, atU) = ends
+        let nearest = l > 0 ? atL.slope : (u < 0 ? atU.slope : derivative(0))
+        let farthest = abs(l) > abs(u) ? atL.slope : atU.slope
         return (Interval(atL.value, atU.value), Interval(farthest, nearest))
+    }
+}
+
+extension ProductFactor {
+    /// Both ranges, sampling each end once.
+    public static func ranges(lower l: Double, upper u: Double) -> (value: Interval, derivative: Interval) {
+        ranges(lower: l, upper: u, ends: (sample(l), sample(u)))
     }
 }

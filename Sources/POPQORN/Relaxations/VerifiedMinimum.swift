@@ -10,35 +10,64 @@
 ///   value theorem gives g >= g(centre) - Gx rx - Gy ry (Gx, Gy bound |dg/dx|, |dg/dy| on the cell).
 ///   Whatever is left when the budget runs out contributes its cell bound, so the answer stays a bound.
 enum VerifiedMinimum {
+    /// A cell of the branch and bound, with its factors' samples at its ends (a half shares three of its
+    /// four with its parent).
     private struct Cell {
         var box: Box
+        var xEnds: (FactorSample, FactorSample)
+        var yEnds: (FactorSample, FactorSample)
         var bound: Double
         var spreadX: Double
         var spreadY: Double
     }
 
+    /// What every plane's offset on one box starts from, evaluated once for all of a neuron's candidate
+    /// planes, none of it depending on the plane: f at the four corners and, where the branch and bound
+    /// runs (`hasInteriorExtrema`), the factors' samples at the box's ends and f at its centre.
+    struct BoxSamples {
+        let box: Box
+        /// f at (xl, yl), (xu, yl), (xl, yu), (xu, yu).
+        let corners: (Double, Double, Double, Double)
+        let interior: (xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample), centre: Double)?
+
+        init<F: BinaryOperator>(_ f: F.Type, on box: Box) {
+            self.box = box
+            corners = (f.value(box.xl, box.yl), f.value(box.xu, box.yl), f.value(box.xl, box.yu), f.value(box.xu, box.yu))
+            let (x, y) = box.centre
+            interior = f.hasInteriorExtrema
+                ? ((f.sample(x: box.xl), f.sample(x: box.xu)), (f.sample(y: box.yl), f.sample(y: box.yu)), f.value(x, y))
+                : nil
+        }
+    }
+
     /// - Parameters:
     ///   - sign: +1 bounds min of f - P, -1 bounds min of P - f.
     ///   - budget: the most interior cells evaluated: a fixed cost per neuron, whatever the box.
-    static func of<F: BinaryOperator>(_ f: F.Type, minus plane: Plane, sign: Double, on box: Box,
+    static func of<F: BinaryOperator>(_ f: F.Type, minus plane: Plane, sign: Double, on samples: BoxSamples,
                                       budget: Int = 40, tolerance: Double) -> Double {
-        func g(_ x: Double, _ y: Double) -> Double { sign * (f.value(x, y) - plane(x, y)) }
-        var boundary = Double.infinity
+        let box = samples.box
+        // g at (x, y) from f's value there.
+        func g(_ x: Double, _ y: Double, value: Double) -> Double { sign * (value - plane(x, y)) }
+        let (ll, ul, lu, uu) = samples.corners
+        var boundary = min(min(g(box.xl, box.yl, value: ll), g(box.xu, box.yl, value: ul)),
+                           min(g(box.xl, box.yu, value: lu), g(box.xu, box.yu, value: uu)))
         for y in [box.yl, box.yu] {
-            for x in [box.xl, box.xu] + f.criticalXs(onEdgeY: y, slope: plane.a) where box.xl <= x && x <= box.xu {
-                boundary = min(boundary, g(x, y))
+            for x in f.criticalXs(onEdgeY: y, slope: plane.a) where box.xl <= x && x <= box.xu {
+                boundary = min(boundary, g(x, y, value: f.value(x, y)))
             }
         }
         for x in [box.xl, box.xu] {
             for y in f.criticalYs(onEdgeX: x, slope: plane.b) where box.yl <= y && y <= box.yu {
-                boundary = min(boundary, g(x, y))
+                boundary = min(boundary, g(x, y, value: f.value(x, y)))
             }
         }
-        guard f.hasInteriorExtrema else { return boundary }
+        guard let interior = samples.interior else { return boundary }
 
-        // A cell that can hold an interior critical point, with its bound; nil when it cannot.
-        func evaluate(_ cell: Box) -> Cell? {
-            let (dx, dy) = f.partials(on: cell)
+        // A cell that can hold an interior critical point, with its bound; nil when it cannot. f at the
+        // centre is evaluated only for a cell that stays (`centre`).
+        func evaluate(_ cell: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample),
+                      centre: @autoclosure () -> Double) -> Cell? {
+            let (dx, dy) = f.partials(on: cell, xEnds: xEnds, yEnds: yEnds)
             let gx = Interval(sign * (dx.low - plane.a), sign * (dx.high - plane.a))
             let gy = Interval(sign * (dy.low - plane.b), sign * (dy.high - plane.b))
             guard min(gx.low, gx.high) <= 0 && max(gx.low, gx.high) >= 0,
@@ -46,9 +75,12 @@ enum VerifiedMinimum {
             let (x, y) = cell.centre
             let spreadX = gx.magnitude * (cell.xu - cell.xl) / 2
             let spreadY = gy.magnitude * (cell.yu - cell.yl) / 2
-            return Cell(box: cell, bound: g(x, y) - spreadX - spreadY, spreadX: spreadX, spreadY: spreadY)
+            return Cell(box: cell, xEnds: xEnds, yEnds: yEnds, bound: g(x, y, value: centre()) - spreadX - spreadY,
+                        spreadX: spreadX, spreadY: spreadY)
         }
-        var cells = evaluate(box).map { [$0] } ?? []
+        var cells: [Cell] = []
+        cells.reserveCapacity(budget)
+        if let root = evaluate(box, xEnds: interior.xEnds, yEnds: interior.yEnds, centre: interior.centre) { cells.append(root) }
         var evaluations = 1
         while !cells.isEmpty && evaluations + 2 <= budget {
             let index = cells.indices.min { cells[$0].bound < cells[$1].bound }!
@@ -57,14 +89,22 @@ enum VerifiedMinimum {
             cells.swapAt(index, cells.count - 1)
             cells.removeLast()
             var first = cell.box, second = cell.box
+            let halves: (Cell?, Cell?)
             if cell.spreadX >= cell.spreadY {
                 first.xu = (cell.box.xl + cell.box.xu) / 2
                 second.xl = first.xu
+                let middle = f.sample(x: first.xu)
+                halves = (evaluate(first, xEnds: (cell.xEnds.0, middle), yEnds: cell.yEnds, centre: f.value(first.centre.x, first.centre.y)),
+                          evaluate(second, xEnds: (middle, cell.xEnds.1), yEnds: cell.yEnds, centre: f.value(second.centre.x, second.centre.y)))
             } else {
                 first.yu = (cell.box.yl + cell.box.yu) / 2
                 second.yl = first.yu
+                let middle = f.sample(y: first.yu)
+                halves = (evaluate(first, xEnds: cell.xEnds, yEnds: (cell.yEnds.0, middle), centre: f.value(first.centre.x, first.centre.y)),
+                          evaluate(second, xEnds: cell.xEnds, yEnds: (middle, cell.yEnds.1), centre: f.value(second.centre.x, second.centre.y)))
             }
-            cells += [first, second].compactMap(evaluate)
+            if let half = halves.0 { cells.append(half) }
+            if let half = halves.1 { cells.append(half) }
             evaluations += 2
         }
         return cells.reduce(boundary) { min($0, $1.bound) }
