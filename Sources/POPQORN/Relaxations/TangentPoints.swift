@@ -18,12 +18,19 @@ struct TangentPoints: Sendable {
     init<F: SShapedFunction>(of f: F.Type, span: Double, count: Int = 2048) {
         let step = span / Double(count - 1)
         self.step = step
+        // d*(l) moves little from one entry to the next, so Newton starts from the previous root: a few
+        // evaluations per entry, a fraction of a millisecond per table. The bracket still starts at 0
+        // (gap(0) = f(0) + f'(0) l - f(l) <= 0, f being convex left of 0), so an iterate that overshoots
+        // one root cannot leave the next one outside it.
+        var previous = 0.0
         points = (0..<count).map { k in
             let l = -Double(k) * step
+            let fl = F.value(l)
             // The root lies below any point whose gap is >= 0; gap grows without bound as d does.
-            var above = 1.0
-            while Self.gap(f, leftEnd: l, fl: F.value(l), at: above) < 0 { above *= 2 }
-            return Self.solve(f, leftEnd: l, fl: F.value(l), bracket: (0, above), iterations: 200)
+            var above = max(1, 2 * previous)
+            while Self.gap(f, leftEnd: l, fl: fl, at: above) < 0 { above *= 2 }
+            previous = Self.solve(f, leftEnd: l, fl: fl, bracket: (0, above), from: previous, iterations: 200)
+            return previous
         }
     }
 
@@ -37,9 +44,14 @@ struct TangentPoints: Sendable {
         let guess = points[k] + (points[k + 1] - points[k]) * weight
         // One Newton step on gap(d) = f(d) + f'(d) (l - d) - f(l), whose slope is f''(d) (l - d) > 0.
         let (fd, first, second) = F.valueAndDerivatives(guess)
+        let gap = fd + first * (l - guess) - fl
         let slope = second * (l - guess)
-        let polished = slope > 0 ? guess - (fd + first * (l - guess) - fl) / slope : guess
-        return min(max(polished.isFinite ? polished : guess, 0), limit)
+        let polished = slope > 0 ? guess - gap / slope : guess
+        // A gap within rounding of 0 leaves nothing to polish: near l = 0, where the equation is flat, the
+        // step would be noise. Nor is a step trusted that goes farther than the entries are apart, which
+        // bounds the interpolation's own error.
+        let trusted = abs(gap) > 64 * Double.ulpOfOne && polished.isFinite && abs(polished - guess) <= abs(points[k + 1] - points[k])
+        return min(max(trusted ? polished : guess, 0), limit)
     }
 
     /// gap(d): how far the tangent at d passes above (l, f(l)). It is increasing on [0, inf), with
@@ -49,13 +61,14 @@ struct TangentPoints: Sendable {
         return fd + first * (l - d) - fl
     }
 
-    /// d*(l) inside `bracket` (gap < 0 at its low end, >= 0 at its high end) by Newton's method from the
-    /// high end, kept inside the bracket (a step that leaves it bisects instead). The last iterate may sit
-    /// just left of the root (Newton approaches the concave gap from below), so callers shift its tangent.
+    /// d*(l) inside `bracket` (gap <= 0 at its low end, >= 0 at its high end) by Newton's method from
+    /// `start` (the high end when nil), kept inside the bracket (a step that leaves it bisects instead).
+    /// The last iterate may sit just left of the root (Newton approaches the concave gap from below), so
+    /// callers shift its tangent.
     static func solve<F: SShapedFunction>(_ f: F.Type, leftEnd l: Double, fl: Double, bracket: (Double, Double),
-                                          iterations: Int) -> Double {
+                                          from start: Double? = nil, iterations: Int) -> Double {
         var (below, above) = bracket
-        var d = above
+        var d = start ?? above
         for _ in 0..<iterations {
             let (fd, first, second) = F.valueAndDerivatives(d)
             let gap = fd + first * (l - d) - fl
