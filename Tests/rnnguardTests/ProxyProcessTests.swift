@@ -61,9 +61,13 @@ struct ProxyProcessTests {
         #expect(one.replies > 0)
         #expect(Double(three.replies) > 1.5 * Double(one.replies), "1 sidecar: \(one.replies) replies, 3 sidecars: \(three.replies)")
 
-        // Kill one of the three while every client has a request in flight; its requests are resent to the others.
+        // Kill one of the three while every client has a request in flight; its requests are resent to the
+        // others. Three clients per sidecar keep each one's queue non-empty: with one each, a sidecar that
+        // had just replied could die holding nothing, and the run would test nothing.
         let pid = sidecars[1].processIdentifier
-        let killRun = drive(triple.frontend, tag: "kill", requests: 24, afterReplies: 6) { kill(pid, SIGKILL) }.finish()
+        let killRun = drive(triple.frontend, tag: "kill", clients: 3 * sidecars.count, requests: 24, afterReplies: 6) {
+            kill(pid, SIGKILL)
+        }.finish()
         sidecars[1].waitUntilExit()
         #expect(sidecars[1].terminationReason == .uncaughtSignal)
         #expect(killRun.replies == 24)
@@ -101,14 +105,15 @@ struct ProxyProcessTests {
         #expect(curve.stderr == "error: connect cannot be combined with curve: requests from a proxy carry no CurveZMQ client key\n")
     }
 
-    /// Certify calls from ``clients`` Lazy Pirate clients on their own threads: the ids `tag-0`,
+    /// Certify calls from `clients` Lazy Pirate clients on their own threads: the ids `tag-0`,
     /// `tag-1`, ... up to `requests`, or as many as finish before `deadline` (one in flight then is not
     /// counted). Each reply must come back once, ok, with PyTorch's label. `action` runs once, after
     /// `afterReplies` replies. Returns at once; ``Drive/finish()`` waits.
-    private func drive(_ endpoint: String, tag: String, requests: Int = .max, until deadline: ContinuousClock.Instant? = nil,
-                       afterReplies: Int = .max, action: @escaping @Sendable () -> Void = {}) -> Drive {
-        let drive = Drive(clients: Self.clients)
-        for client in 0..<Self.clients {
+    private func drive(_ endpoint: String, tag: String, clients: Int = Self.clients, requests: Int = .max,
+                       until deadline: ContinuousClock.Instant? = nil, afterReplies: Int = .max,
+                       action: @escaping @Sendable () -> Void = {}) -> Drive {
+        let drive = Drive(clients: clients)
+        for client in 0..<clients {
             let thread = Thread {
                 defer { drive.done.signal() }
                 do {
@@ -123,7 +128,7 @@ struct ProxyProcessTests {
                         if drive.record(id: id, correct: correct, reply: "\(reply.code?.rawValue ?? "ok") \(reply.message ?? "")") == afterReplies {
                             action()
                         }
-                        n += Self.clients
+                        n += clients
                     }
                     drive.add(resends: pirate.resends)
                 } catch {
