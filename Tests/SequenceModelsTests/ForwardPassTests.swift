@@ -189,7 +189,7 @@ struct HostileSafeTensorsTests {
 
 @Suite("Loading model folders")
 struct ModelLoadingTests {
-    /// A copy of a bundled model in a temporary folder, to break on purpose.
+    /// A copy of a bundled model in a temporary folder, to break on purpose; the test removes it.
     func scratchCopy(of name: String) throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rnnguard-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("examples/models/\(name)"), to: folder)
@@ -198,6 +198,7 @@ struct ModelLoadingTests {
 
     @Test func truncatedWeightsAreReported() throws {
         let folder = try scratchCopy(of: "digits-gru")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let weights = folder.appendingPathComponent("model.safetensors")
         let bytes = try Data(contentsOf: weights)
         try bytes.prefix(bytes.count - 100).write(to: weights)
@@ -209,6 +210,7 @@ struct ModelLoadingTests {
 
     @Test func misshapenTensorNamesExpectedAndFoundShapes() throws {
         let folder = try scratchCopy(of: "digits-lstm")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let manifestURL = folder.appendingPathComponent("model.json")
         var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
         manifest["hidden_size"] = 16
@@ -221,6 +223,7 @@ struct ModelLoadingTests {
     /// A model whose weights hold a NaN no longer loads (it used to answer `ok` with NaN logits).
     @Test func nanWeightsRefuseTheModel() throws {
         let folder = try scratchCopy(of: "digits-gru")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let weights = folder.appendingPathComponent("model.safetensors")
         var bytes = try Data(contentsOf: weights)
         let file = try SafeTensorsFile(bytes: bytes)
@@ -236,6 +239,7 @@ struct ModelLoadingTests {
     /// Sizes whose products (gates x hidden_size) could overflow are refused before any tensor is read.
     @Test func hugeManifestSizesAreRefused() throws {
         let folder = try scratchCopy(of: "digits-lstm")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let manifestURL = folder.appendingPathComponent("model.json")
         var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
         manifest["hidden_size"] = 1 << 62
@@ -247,6 +251,7 @@ struct ModelLoadingTests {
 
     @Test func missingTensorAndManifestErrors() throws {
         let folder = try scratchCopy(of: "digits-lstm")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let manifestURL = folder.appendingPathComponent("model.json")
         var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
         manifest["head_prefix"] = "classifier."
@@ -264,6 +269,7 @@ struct ModelLoadingTests {
     /// width, a head given twice or ending in an activation: each one clear error.
     @Test func bidirectionalPoolingAndHeadErrors() throws {
         let folder = try scratchCopy(of: "digits-lstm")
+        defer { try? FileManager.default.removeItem(at: folder) }
         let manifestURL = folder.appendingPathComponent("model.json")
         let original = try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as! [String: Any]
         func load(_ changes: [String: Any], removing: [String] = []) throws {
