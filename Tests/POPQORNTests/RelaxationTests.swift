@@ -83,6 +83,8 @@ struct UnaryRelaxationTests {
                 #expect(range == op.range(lower: l, upper: u) && relaxation == op.relaxations(lower: l, upper: u), "\(op.name) on [\(l), \(u)]")
             }
             for factor in factors {
+                #expect(factor.relax(lower: l, upper: u, ends: (factor.sample(l), factor.sample(u))) == factor.relax(lower: l, upper: u),
+                        "\(factor.name) lines from samples on [\(l), \(u)]")
                 let (value, slope) = factor.ranges(lower: l, upper: u)
                 let (low, high) = factor.range(lower: l, upper: u)
                 let derivative = factor.derivativeRange(lower: l, upper: u)
@@ -139,6 +141,19 @@ struct PlaneRelaxationTests {
     static let operators: [any BinaryOperator.Type] = [SigmoidTanhProduct.self, SigmoidLinearProduct.self,
                                                        ComplementSigmoidProduct.self]
 
+    /// f from its factors' samples is f, bit for bit: the range, the least-squares plane and the plane
+    /// offsets read f off samples shared across a neuron's planes.
+    @Test func valuesFromSamplesAreTheValues() {
+        var rng = SplitMix64(seed: 21)
+        for op in Self.operators {
+            for box in testBoxes(count: 300, seed: 400) {
+                for (x, y) in points(of: box, rng: &rng) {
+                    #expect(op.value(x: op.sample(x: x), y: op.sample(y: y)) == op.value(x, y), "\(op.name) at (\(x), \(y))")
+                }
+            }
+        }
+    }
+
     /// Every candidate plane (the defaults and all the margin optimizer may mix) encloses f on a 13 x 13
     /// grid plus random points of each box.
     @Test(arguments: 0..<3)
@@ -179,7 +194,7 @@ struct PlaneRelaxationTests {
         var rng = SplitMix64(seed: 77)
         for box in testBoxes(count: 400, seed: 300) where box.xu > box.xl && box.yu > box.yl {
             let plane = Plane(a: rng.normal() * 0.3, b: rng.normal() * 0.3, c: rng.normal())
-            let samples = VerifiedMinimum.BoxSamples(SigmoidTanhProduct.self, on: box)
+            let samples = VerifiedMinimum.BoxSamples(SigmoidTanhProduct.self, on: box, ends: SigmoidTanhProduct.ends(of: box))
             for sign in [1.0, -1.0] {
                 let bound = VerifiedMinimum.of(SigmoidTanhProduct.self, minus: plane, sign: sign, on: samples, tolerance: 1e-9)
                 var sampled = Double.infinity

@@ -4,11 +4,13 @@ import SequenceModels
 extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
     public static func sample(x: Double) -> FactorSample { Sigmoid.sample(x) }
     public static func sample(y: Double) -> FactorSample { Factor.sample(y) }
+    /// Sigmoid.value(x) * Factor.value(y), as `value(x, y)` computes it.
+    public static func value(x: FactorSample, y: FactorSample) -> Double { x.value * y.value }
 
     /// df/dx = sigma'(x) g(y), df/dy = sigma(x) g'(y); each factor's range on the box is exact.
-    public static func partials(on box: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample)) -> (dx: Interval, dy: Interval) {
-        let (sigma, sigmaSlope) = Sigmoid.ranges(lower: box.xl, upper: box.xu, ends: xEnds)
-        let (factor, factorSlope) = Factor.ranges(lower: box.yl, upper: box.yu, ends: yEnds)
+    public static func partials(on box: Box, ends: BoxEnds) -> (dx: Interval, dy: Interval) {
+        let (sigma, sigmaSlope) = Sigmoid.ranges(lower: box.xl, upper: box.xu, ends: ends.x)
+        let (factor, factorSlope) = Factor.ranges(lower: box.yl, upper: box.yu, ends: ends.y)
         return (sigmaSlope * factor, sigma * factorSlope)
     }
 
@@ -49,11 +51,11 @@ extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
     /// (su - s)(tu - t) >= 0 give s t >= sl t + tl s - sl tl and s t >= su t + tu s - su tu; the mirrored
     /// products give the upper forms. Each right side is linear in (s, t); replacing s and t by the 1D
     /// line of the side the coefficient's sign calls for keeps the inequality, giving a plane in (x, y).
-    public static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane]) {
-        let sLines = Sigmoid.relax(lower: box.xl, upper: box.xu)
-        let tLines = Factor.relax(lower: box.yl, upper: box.yu)
-        let (sl, su) = (Sigmoid.value(box.xl), Sigmoid.value(box.xu))
-        let (tl, tu) = (Factor.value(box.yl), Factor.value(box.yu))
+    public static func candidatePlanes(on box: Box, ends: BoxEnds) -> (lower: [Plane], upper: [Plane]) {
+        let sLines = Sigmoid.relax(lower: box.xl, upper: box.xu, ends: ends.x)
+        let tLines = Factor.relax(lower: box.yl, upper: box.yu, ends: ends.y)
+        let (sl, su) = (ends.x.0.value, ends.x.1.value)
+        let (tl, tu) = (ends.y.0.value, ends.y.1.value)
         // coefficient * s + coefficient * t + constant, each variable bounded on the side `lowerSide` asks.
         func plane(sCoefficient: Double, tCoefficient: Double, constant: Double, lowerSide: Bool) -> Plane {
             let sUsesLower = (sCoefficient >= 0) == lowerSide

@@ -1,5 +1,12 @@
 import SequenceModels
 
+/// A box's factors sampled at its ends (`BinaryOperator.sample(x:)`, `sample(y:)`): what a product's
+/// range, candidate planes and plane offsets on that box all start from, evaluated once per neuron.
+public struct BoxEnds: Sendable {
+    public var x: (FactorSample, FactorSample)
+    public var y: (FactorSample, FactorSample)
+}
+
 /// A cross-nonlinearity f(x, y) the bound engine relaxes by two planes on a box. Each conforming type is
 /// one file in `Operators/`; the plane construction itself is shared (`PlaneFitter`).
 ///
@@ -9,12 +16,14 @@ public protocol BinaryOperator: PairwiseFunction {
     /// f's x and y factors sampled at one coordinate each (`FactorSample`).
     static func sample(x: Double) -> FactorSample
     static func sample(y: Double) -> FactorSample
+    /// f from its factors' samples, bit for bit `value(x, y)`.
+    static func value(x: FactorSample, y: FactorSample) -> Double
     /// Enclosures of df/dx and df/dy over a box, from the samples at its ends: what makes the plane
     /// offsets verifiable. A branch and bound that halves a cell samples only the new midpoint.
-    static func partials(on box: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample)) -> (dx: Interval, dy: Interval)
+    static func partials(on box: Box, ends: BoxEnds) -> (dx: Interval, dy: Interval)
     /// Planes that are sound by construction (McCormick envelopes through 1D relaxations): the fitter
     /// starts from them and from a least-squares plane, and verifies every offset anyway.
-    static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane])
+    static func candidatePlanes(on box: Box, ends: BoxEnds) -> (lower: [Plane], upper: [Plane])
     /// The x of the edge y = `y` where df/dx = `slope`; with the corners, where f - plane can have an
     /// extremum along that edge.
     static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double]
@@ -30,7 +39,7 @@ public protocol BinaryOperator: PairwiseFunction {
     /// Sound planes that are cheap to build (no fitting, no verified offsets), best first.
     static func quickRelaxations(on box: Box) -> Relaxation
     /// The exact range on the box.
-    static func range(on box: Box) -> (Double, Double)
+    static func range(on box: Box, ends: BoxEnds) -> (Double, Double)
     /// `range` with `relaxations` (`fitted`) or `quickRelaxations`, the range evaluated once for both.
     static func rangeAndRelaxations(on box: Box, fitted: Bool) -> (range: (Double, Double), relaxation: Relaxation)
     /// A sound parallel band on the box (`ParallelBand`), for the zonotope method.
@@ -38,10 +47,18 @@ public protocol BinaryOperator: PairwiseFunction {
 }
 
 extension BinaryOperator {
-    /// Enclosures of df/dx and df/dy over a box.
-    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) {
-        partials(on: box, xEnds: (sample(x: box.xl), sample(x: box.xu)), yEnds: (sample(y: box.yl), sample(y: box.yu)))
+    /// The factors sampled at the box's ends.
+    public static func ends(of box: Box) -> BoxEnds {
+        BoxEnds(x: (sample(x: box.xl), sample(x: box.xu)), y: (sample(y: box.yl), sample(y: box.yu)))
     }
+
+    /// Enclosures of df/dx and df/dy over a box.
+    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) { partials(on: box, ends: ends(of: box)) }
+
+    public static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane]) { candidatePlanes(on: box, ends: ends(of: box)) }
+
+    /// The exact range on the box.
+    public static func range(on box: Box) -> (Double, Double) { range(on: box, ends: ends(of: box)) }
 
     public static func relax(on box: Box) -> PlaneBounds {
         let choices = relaxations(on: box)
@@ -57,8 +74,9 @@ extension BinaryOperator {
     }
 
     /// The corners' extremes: the range of a function monotone in each argument.
-    public static func range(on box: Box) -> (Double, Double) {
-        let corners = [value(box.xl, box.yl), value(box.xl, box.yu), value(box.xu, box.yl), value(box.xu, box.yu)]
-        return (corners.min()!, corners.max()!)
+    public static func range(on box: Box, ends: BoxEnds) -> (Double, Double) {
+        let corners = (value(x: ends.x.0, y: ends.y.0), value(x: ends.x.0, y: ends.y.1), value(x: ends.x.1, y: ends.y.0),
+                       value(x: ends.x.1, y: ends.y.1))
+        return (min(min(corners.0, corners.1), min(corners.2, corners.3)), max(max(corners.0, corners.1), max(corners.2, corners.3)))
     }
 }

@@ -27,15 +27,19 @@ public enum PlaneFitter {
     @_specialize(where F == SigmoidLinearProduct)
     @_specialize(where F == ComplementSigmoidProduct)
     static func rangeAndRelaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, fitted: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
-        let range = f.range(on: box)
-        return (range, relaxations(f, on: box, range: range, fitted: fitted))
+        let ends = f.ends(of: box)
+        let range = f.range(on: box, ends: ends)
+        return (range, relaxations(f, on: box, ends: ends, range: range, fitted: fitted))
     }
 
     private static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, fitted: Bool) -> Relaxation {
-        relaxations(f, on: box, range: f.range(on: box), fitted: fitted)
+        rangeAndRelaxations(f, on: box, fitted: fitted).relaxation
     }
 
-    private static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, range: (Double, Double), fitted: Bool) -> Relaxation {
+    /// The planes on `box`, whose factors' end samples are `ends` and range `range`: every candidate and
+    /// every offset starts from the same samples.
+    private static func relaxations<F: BinaryOperator>(_ f: F.Type, on box: Box, ends: BoxEnds, range: (Double, Double),
+                                                       fitted: Bool) -> Relaxation {
         let (low, high) = range
         let scale = max(1, abs(low), abs(high))
         // Rounding allowance of a plane: evaluating it (and f - P in the offsets) loses a few ulps of its
@@ -51,7 +55,7 @@ public enum PlaneFitter {
         if widthX <= 1e-12 * max(1, abs(box.xl)) && widthY <= 1e-12 * max(1, abs(box.yl)) {
             return Relaxation(lower: [constantLower], upper: [constantUpper])
         }
-        let (lowerCandidates, upperCandidates) = f.candidatePlanes(on: box)
+        let (lowerCandidates, upperCandidates) = f.candidatePlanes(on: box, ends: ends)
         guard fitted else {
             // Sound as they stand; only the rounding allowance is taken off.
             var quick = Relaxation(lower: [constantLower] + lowerCandidates.map { Plane(a: $0.a, b: $0.b, c: $0.c - slack($0)) },
@@ -59,9 +63,9 @@ public enum PlaneFitter {
             quick.order(on: box)
             return quick
         }
-        let fitted = leastSquaresPlane(f, on: box)
+        let fitted = leastSquaresPlane(f, on: box, ends: ends)
         let tolerance = 1e-7 * scale
-        let samples = VerifiedMinimum.BoxSamples(f, on: box)
+        let samples = VerifiedMinimum.BoxSamples(f, on: box, ends: ends)
         // (candidate, already sound): a sound candidate is only ever moved towards f.
         var lower = [constantLower]
         for (candidate, sound) in lowerCandidates.map({ ($0, true) }) + [(fitted, false)] {
@@ -83,19 +87,22 @@ public enum PlaneFitter {
     }
 
     /// The least-squares plane through f on a 3 x 3 grid spanning the box. On a tensor grid the x and y
-    /// samples are uncorrelated, so each slope is a one-dimensional regression.
-    static func leastSquaresPlane<F: BinaryOperator>(_ f: F.Type, on box: Box) -> Plane {
+    /// samples are uncorrelated, so each slope is a one-dimensional regression. f on the grid comes from
+    /// the factors sampled on its lines (the box's own ends where the grid reaches them exactly).
+    static func leastSquaresPlane<F: BinaryOperator>(_ f: F.Type, on box: Box, ends: BoxEnds) -> Plane {
         let n = 3
         let xs = (0..<n).map { box.xl + (box.xu - box.xl) * Double($0) / Double(n - 1) }
         let ys = (0..<n).map { box.yl + (box.yu - box.yl) * Double($0) / Double(n - 1) }
+        let xSamples = xs.map { $0 == box.xl ? ends.x.0 : $0 == box.xu ? ends.x.1 : f.sample(x: $0) }
+        let ySamples = ys.map { $0 == box.yl ? ends.y.0 : $0 == box.yu ? ends.y.1 : f.sample(y: $0) }
         let (mx, my) = box.centre
         var sum = 0.0, sumX = 0.0, sumY = 0.0
-        for x in xs {
-            for y in ys {
-                let v = f.value(x, y)
+        for i in 0..<n {
+            for j in 0..<n {
+                let v = f.value(x: xSamples[i], y: ySamples[j])
                 sum += v
-                sumX += (x - mx) * v
-                sumY += (y - my) * v
+                sumX += (xs[i] - mx) * v
+                sumY += (ys[j] - my) * v
             }
         }
         let varianceX = xs.reduce(0) { $0 + ($1 - mx) * ($1 - mx) } * Double(n)

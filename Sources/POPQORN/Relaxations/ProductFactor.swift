@@ -16,6 +16,8 @@ public protocol ProductFactor: UnaryOperator {
     /// `derivativeRange`: the plane offsets' branch and bound asks for both on every cell, and a cell's
     /// halves share its ends (`VerifiedMinimum`).
     static func ranges(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample)) -> (value: Interval, derivative: Interval)
+    /// `relax`'s lines given f and f' at l and u (`sample`), which a product's other planes use too.
+    static func relax(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample)) -> LineBounds
     /// Every x with f'(x) = q: where an edge of a box can hold an extremum of f - plane.
     static func points(withDerivative q: Double) -> [Double]
     /// f is linear, so f'(x) = q holds nowhere or everywhere and only edge ends matter.

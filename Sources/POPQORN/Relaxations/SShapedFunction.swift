@@ -109,11 +109,23 @@ extension SShapedFunction {
         relaxations(lower: l, upper: u, alternatives: true)
     }
 
+    /// `relax`'s lines from f and f' at the ends, sampled by the caller (`ProductFactor.relax(lower:upper:ends:)`).
+    public static func relax(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample)) -> LineBounds {
+        let choices = relaxations(lower: l, upper: u, ends: ends, alternatives: false).relaxation
+        return LineBounds(lowerSlope: choices.lower[0].a, lowerIntercept: choices.lower[0].c,
+                          upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
+    }
+
     private static func relaxations(lower l: Double, upper u: Double,
                                     alternatives: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
-        precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
         // Each end evaluated once, for the range (f is increasing) and for the tangents there.
-        let atL = valueAndDerivatives(l), atU = valueAndDerivatives(u)
+        relaxations(lower: l, upper: u, ends: (sample(l), sample(u)), alternatives: alternatives)
+    }
+
+    private static func relaxations(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample),
+                                    alternatives: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
+        precondition(l <= u, "relaxation interval [\(l), \(u)] is empty")
+        let (atL, atU) = ends
         let range = (atL.value, atU.value)
         // On a (near-)point interval the constant range loses nothing and avoids dividing by u - l.
         if u - l <= 1e-9 * max(1, abs(l), abs(u)) {
@@ -121,14 +133,14 @@ extension SShapedFunction {
             return (range, Relaxation(lower: [Plane(a: 0, b: 0, c: atL.value - rounding)], upper: [Plane(a: 0, b: 0, c: atU.value + rounding)]))
         }
         let f0 = value(0)
-        let rounding = slack(atL.value, atU.value, l * atL.first, u * atU.first, f0)
+        let rounding = slack(atL.value, atU.value, l * atL.slope, u * atU.slope, f0)
         var upper = [Plane](), lower = [Plane]()
         upper.reserveCapacity(6)
         lower.reserveCapacity(6)
         upperLines(l, u, ends: (atL, atU), alternatives: alternatives) { line in
             upper.append(Plane(a: line.slope, b: 0, c: line.intercept + rounding))
         }
-        let reflected = (valueAndDerivatives(-u), valueAndDerivatives(-l))
+        let reflected = (sample(-u), sample(-l))
         upperLines(-u, -l, ends: reflected, alternatives: alternatives) { line in
             lower.append(Plane(a: line.slope, b: 0, c: 2 * f0 - line.intercept - rounding))
         }
@@ -140,11 +152,9 @@ extension SShapedFunction {
         return (range, relaxation)
     }
 
-    typealias Evaluation = (value: Double, first: Double, second: Double)
-
-    /// Sound upper lines on [l, u], given f, f' and f'' at both ends, the tightest-by-area first (see the
+    /// Sound upper lines on [l, u], given f and f' at both ends, the tightest-by-area first (see the
     /// argument above); only that one without `alternatives`. Each line goes to `emit`.
-    private static func upperLines(_ l: Double, _ u: Double, ends: (Evaluation, Evaluation), alternatives: Bool,
+    private static func upperLines(_ l: Double, _ u: Double, ends: (FactorSample, FactorSample), alternatives: Bool,
                                    emit: (_ line: (slope: Double, intercept: Double)) -> Void) {
         let (atL, atU) = ends
         let (fl, fu) = (atL.value, atU.value)
@@ -155,14 +165,14 @@ extension SShapedFunction {
         if l >= 0 {
             emit(tangent(at: (l + u) / 2))
             guard alternatives else { return }
-            emit((atL.first, fl - atL.first * l))
-            emit((atU.first, fu - atU.first * u))
+            emit((atL.slope, fl - atL.slope * l))
+            emit((atU.slope, fu - atU.slope * u))
             emit(tangent(at: (3 * l + u) / 4))
             emit(tangent(at: (l + 3 * u) / 4))
             return
         }
         // The tangent at u passes below (l, f(l)): d*(l) lies beyond u, and the chord is the line.
-        if fu + atU.first * (l - u) - fl <= 0 {
+        if fu + atU.slope * (l - u) - fl <= 0 {
             let chordSlope = (fu - fl) / (u - l)
             return emit((chordSlope, fl - chordSlope * l))
         }
@@ -178,7 +188,7 @@ extension SShapedFunction {
         emit(shiftedTangent(at: d))
         guard alternatives else { return }
         // Beyond d*(l) a tangent leaves a gap at l that only grows, but may serve rows that weigh x = u.
-        emit((atU.first, fu - atU.first * u))
+        emit((atU.slope, fu - atU.slope * u))
         emit(shiftedTangent(at: (d + u) / 2))
     }
 

@@ -14,29 +14,30 @@ enum VerifiedMinimum {
     /// four with its parent).
     private struct Cell {
         var box: Box
-        var xEnds: (FactorSample, FactorSample)
-        var yEnds: (FactorSample, FactorSample)
+        var ends: BoxEnds
         var bound: Double
         var spreadX: Double
         var spreadY: Double
     }
 
     /// What every plane's offset on one box starts from, evaluated once for all of a neuron's candidate
-    /// planes, none of it depending on the plane: f at the four corners and, where the branch and bound
-    /// runs (`hasInteriorExtrema`), the factors' samples at the box's ends and f at its centre.
+    /// planes, none of it depending on the plane: the factors' samples at the box's ends (`BoxEnds`), f at
+    /// the four corners from them and, where the branch and bound runs (`hasInteriorExtrema`), f at the
+    /// centre.
     struct BoxSamples {
         let box: Box
+        let ends: BoxEnds
         /// f at (xl, yl), (xu, yl), (xl, yu), (xu, yu).
         let corners: (Double, Double, Double, Double)
-        let interior: (xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample), centre: Double)?
+        let centre: Double?
 
-        init<F: BinaryOperator>(_ f: F.Type, on box: Box) {
+        init<F: BinaryOperator>(_ f: F.Type, on box: Box, ends: BoxEnds) {
             self.box = box
-            corners = (f.value(box.xl, box.yl), f.value(box.xu, box.yl), f.value(box.xl, box.yu), f.value(box.xu, box.yu))
+            self.ends = ends
+            corners = (f.value(x: ends.x.0, y: ends.y.0), f.value(x: ends.x.1, y: ends.y.0),
+                       f.value(x: ends.x.0, y: ends.y.1), f.value(x: ends.x.1, y: ends.y.1))
             let (x, y) = box.centre
-            interior = f.hasInteriorExtrema
-                ? ((f.sample(x: box.xl), f.sample(x: box.xu)), (f.sample(y: box.yl), f.sample(y: box.yu)), f.value(x, y))
-                : nil
+            centre = f.hasInteriorExtrema ? f.value(x, y) : nil
         }
     }
 
@@ -61,13 +62,12 @@ enum VerifiedMinimum {
                 boundary = min(boundary, g(x, y, value: f.value(x, y)))
             }
         }
-        guard let interior = samples.interior else { return boundary }
+        guard let sampledCentre = samples.centre else { return boundary }
 
         // A cell that can hold an interior critical point, with its bound; nil when it cannot. f at the
         // centre is evaluated only for a cell that stays (`centre`).
-        func evaluate(_ cell: Box, xEnds: (FactorSample, FactorSample), yEnds: (FactorSample, FactorSample),
-                      centre: @autoclosure () -> Double) -> Cell? {
-            let (dx, dy) = f.partials(on: cell, xEnds: xEnds, yEnds: yEnds)
+        func evaluate(_ cell: Box, ends: BoxEnds, centre: @autoclosure () -> Double) -> Cell? {
+            let (dx, dy) = f.partials(on: cell, ends: ends)
             let gx = Interval(sign * (dx.low - plane.a), sign * (dx.high - plane.a))
             let gy = Interval(sign * (dy.low - plane.b), sign * (dy.high - plane.b))
             guard min(gx.low, gx.high) <= 0 && max(gx.low, gx.high) >= 0,
@@ -75,12 +75,11 @@ enum VerifiedMinimum {
             let (x, y) = cell.centre
             let spreadX = gx.magnitude * (cell.xu - cell.xl) / 2
             let spreadY = gy.magnitude * (cell.yu - cell.yl) / 2
-            return Cell(box: cell, xEnds: xEnds, yEnds: yEnds, bound: g(x, y, value: centre()) - spreadX - spreadY,
-                        spreadX: spreadX, spreadY: spreadY)
+            return Cell(box: cell, ends: ends, bound: g(x, y, value: centre()) - spreadX - spreadY, spreadX: spreadX, spreadY: spreadY)
         }
         var cells: [Cell] = []
         cells.reserveCapacity(budget)
-        if let root = evaluate(box, xEnds: interior.xEnds, yEnds: interior.yEnds, centre: interior.centre) { cells.append(root) }
+        if let root = evaluate(box, ends: samples.ends, centre: sampledCentre) { cells.append(root) }
         var evaluations = 1
         while !cells.isEmpty && evaluations + 2 <= budget {
             let index = cells.indices.min { cells[$0].bound < cells[$1].bound }!
@@ -89,22 +88,20 @@ enum VerifiedMinimum {
             cells.swapAt(index, cells.count - 1)
             cells.removeLast()
             var first = cell.box, second = cell.box
-            let halves: (Cell?, Cell?)
+            var firstEnds = cell.ends, secondEnds = cell.ends
             if cell.spreadX >= cell.spreadY {
                 first.xu = (cell.box.xl + cell.box.xu) / 2
                 second.xl = first.xu
                 let middle = f.sample(x: first.xu)
-                halves = (evaluate(first, xEnds: (cell.xEnds.0, middle), yEnds: cell.yEnds, centre: f.value(first.centre.x, first.centre.y)),
-                          evaluate(second, xEnds: (middle, cell.xEnds.1), yEnds: cell.yEnds, centre: f.value(second.centre.x, second.centre.y)))
+                (firstEnds.x.1, secondEnds.x.0) = (middle, middle)
             } else {
                 first.yu = (cell.box.yl + cell.box.yu) / 2
                 second.yl = first.yu
                 let middle = f.sample(y: first.yu)
-                halves = (evaluate(first, xEnds: cell.xEnds, yEnds: (cell.yEnds.0, middle), centre: f.value(first.centre.x, first.centre.y)),
-                          evaluate(second, xEnds: cell.xEnds, yEnds: (middle, cell.yEnds.1), centre: f.value(second.centre.x, second.centre.y)))
+                (firstEnds.y.1, secondEnds.y.0) = (middle, middle)
             }
-            if let half = halves.0 { cells.append(half) }
-            if let half = halves.1 { cells.append(half) }
+            if let half = evaluate(first, ends: firstEnds, centre: f.value(first.centre.x, first.centre.y)) { cells.append(half) }
+            if let half = evaluate(second, ends: secondEnds, centre: f.value(second.centre.x, second.centre.y)) { cells.append(half) }
             evaluations += 2
         }
         return cells.reduce(boundary) { min($0, $1.bound) }
