@@ -91,9 +91,7 @@ extension SShapedFunction {
     ///   lies beyond u and the chord l..u is above f instead, and tighter.
     /// The lower line follows from f(x) = 2 f(0) - f(-x). Both lines are widened by a few ulps at the end.
     public static func relax(lower l: Double, upper u: Double) -> LineBounds {
-        let choices = relaxations(lower: l, upper: u, alternatives: false).relaxation
-        return LineBounds(lowerSlope: choices.lower[0].a, lowerIntercept: choices.lower[0].c,
-                          upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
+        relax(lower: l, upper: u, ends: (sample(l), sample(u)))
     }
 
     /// The lines above and other sound ones, ordered by `Relaxation.score` (the engine's default is the
@@ -101,12 +99,13 @@ extension SShapedFunction {
     /// concave piece, across 0 the tangent at u and one between d*(l) and u, and the constant range (f is
     /// increasing).
     public static func relaxations(lower l: Double, upper u: Double) -> Relaxation {
-        relaxations(lower: l, upper: u, alternatives: true).relaxation
+        rangeAndRelaxations(lower: l, upper: u).relaxation
     }
 
-    /// The range and the relaxation from one evaluation of each end.
+    /// The range and the relaxation from one evaluation of each end, for the range (f is increasing) and
+    /// for the tangents there.
     public static func rangeAndRelaxations(lower l: Double, upper u: Double) -> (range: (Double, Double), relaxation: Relaxation) {
-        relaxations(lower: l, upper: u, alternatives: true)
+        relaxations(lower: l, upper: u, ends: (sample(l), sample(u)), alternatives: true)
     }
 
     /// `relax`'s lines from f and f' at the ends, sampled by the caller (`ProductFactor.relax(lower:upper:ends:)`).
@@ -114,12 +113,6 @@ extension SShapedFunction {
         let choices = relaxations(lower: l, upper: u, ends: ends, alternatives: false).relaxation
         return LineBounds(lowerSlope: choices.lower[0].a, lowerIntercept: choices.lower[0].c,
                           upperSlope: choices.upper[0].a, upperIntercept: choices.upper[0].c)
-    }
-
-    private static func relaxations(lower l: Double, upper u: Double,
-                                    alternatives: Bool) -> (range: (Double, Double), relaxation: Relaxation) {
-        // Each end evaluated once, for the range (f is increasing) and for the tangents there.
-        relaxations(lower: l, upper: u, ends: (sample(l), sample(u)), alternatives: alternatives)
     }
 
     private static func relaxations(lower l: Double, upper u: Double, ends: (FactorSample, FactorSample),
