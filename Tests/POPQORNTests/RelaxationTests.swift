@@ -85,7 +85,7 @@ struct UnaryRelaxationTests {
             for factor in factors {
                 #expect(factor.relax(lower: l, upper: u, ends: (factor.sample(l), factor.sample(u))) == factor.relax(lower: l, upper: u),
                         "\(factor.name) lines from samples on [\(l), \(u)]")
-                let (value, slope) = factor.ranges(lower: l, upper: u)
+                let (value, slope) = factor.ranges(lower: l, upper: u, ends: (factor.sample(l), factor.sample(u)))
                 let (low, high) = factor.range(lower: l, upper: u)
                 let derivative = factor.derivativeRange(lower: l, upper: u)
                 #expect(value.low == low && value.high == high && slope.low == derivative.low && slope.high == derivative.high,
@@ -179,7 +179,7 @@ struct PlaneRelaxationTests {
         let op = Self.operators[operatorIndex]
         for box in testBoxes(count: 300, seed: UInt64(200 + operatorIndex)) {
             let choices = op.relaxations(on: box)
-            let (lower, upper) = op.candidatePlanes(on: box)
+            let (lower, upper) = op.candidatePlanes(on: box, ends: op.ends(of: box))
             let slack = 1e-9 * max(1, abs(box.yl), abs(box.yu))
             for candidate in lower {
                 #expect(Relaxation.score(choices.lower[0], on: box, lower: true) >= Relaxation.score(candidate, on: box, lower: true) - slack)

@@ -52,14 +52,6 @@ extension BinaryOperator {
         BoxEnds(x: (sample(x: box.xl), sample(x: box.xu)), y: (sample(y: box.yl), sample(y: box.yu)))
     }
 
-    /// Enclosures of df/dx and df/dy over a box.
-    public static func partials(on box: Box) -> (dx: Interval, dy: Interval) { partials(on: box, ends: ends(of: box)) }
-
-    public static func candidatePlanes(on box: Box) -> (lower: [Plane], upper: [Plane]) { candidatePlanes(on: box, ends: ends(of: box)) }
-
-    /// The exact range on the box.
-    public static func range(on box: Box) -> (Double, Double) { range(on: box, ends: ends(of: box)) }
-
     public static func relax(on box: Box) -> PlaneBounds {
         let choices = relaxations(on: box)
         return PlaneBounds(lower: choices.lower[0], upper: choices.upper[0])

@@ -47,10 +47,3 @@ extension SShapedFunction {
         return (Interval(atL.value, atU.value), Interval(farthest, nearest))
     }
 }
-
-extension ProductFactor {
-    /// Both ranges, sampling each end once.
-    public static func ranges(lower l: Double, upper u: Double) -> (value: Interval, derivative: Interval) {
-        ranges(lower: l, upper: u, ends: (sample(l), sample(u)))
-    }
-}
