@@ -35,7 +35,7 @@ struct Certify: ParsableCommand {
     var method: MethodArgument = MethodArgument(.full)
     @Option(name: .long, help: "Anytime certification: climb the certifier ladder (--ladder) and report the best proven within MS milliseconds (fractional allowed).")
     var budgetMs: Double?
-    @Option(name: .long, help: "With --budget-ms: the ladder's rungs, cheapest first, as bench --methods names them (default: window:4+mccormick,full,full+optimizer).")
+    @Option(name: .long, help: "With --budget-ms: the ladder's rungs, cheapest first, as bench --methods names them (default: zonotope:128+mccormick,full,full+optimizer).")
     var ladder: String?
     @Option(name: .long, help: "Cores one certificate may use while they are idle (default: every core; 1 keeps it on one thread).")
     var cores: Int?

@@ -22,7 +22,7 @@ struct Report: ParsableCommand {
     var frames: FramesArgument?
     @Option(name: .long, help: "Per-example budget: the anytime ladder's best radius proven in MS milliseconds.")
     var budgetMs: Double?
-    @Option(name: .long, help: "With --budget-ms: the anytime ladder's rungs, cheapest first, as bench --methods names them (default: the policy's, else window:4+mccormick,full,full+optimizer).")
+    @Option(name: .long, help: "With --budget-ms: the anytime ladder's rungs, cheapest first, as bench --methods names them (default: the policy's, else zonotope:128+mccormick,full,full+optimizer).")
     var ladder: String?
     @Option(name: .long, help: "Relative tolerance of the radius searches.")
     var tolerance: Double = 1e-3

@@ -95,7 +95,7 @@ import Testing
     @Test func thePolicysLadderIsClimbedAndListed() throws {
         var policy = Fixtures.digitsPolicy
         let info = ServedModel(policy: policy, classifier: Fixtures.models[0].classifier).info
-        #expect(info.policy.ladder == ["window:4+mccormick", "full", "full+optimizer"])
+        #expect(info.policy.ladder == ["zonotope:128+mccormick", "full", "full+optimizer"])
         policy.certify.ladder = [CertifierRung(method: .full, optimizer: true)]
         let served = ServedModel(policy: policy, classifier: Fixtures.models[0].classifier)
         #expect(served.ladder.rungs.map(\.description) == ["full+optimizer"] && served.info.policy.ladder == ["full+optimizer"])
