@@ -62,12 +62,15 @@ struct Certify: ParsableCommand {
         let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : 20,
                                   intermediateIterations: thorough ? 10 : 0)
         let ladder = CertifierLadder(model: classifier, rungs: try ladder.map { try LadderArgument(text: $0).rungs() } ?? CertifierRung.standardLadder)
-        // A budget should measure certification, not what the process does once on its first certificate.
-        if budgetMs != nil { ladder.warmUp() }
+        // A budget should measure certification, not what the process does once on its first certificate
+        // of a length: each new length is warmed up before its first input's clock starts.
+        var warmedLengths: Set<Int> = []
         var bar: ProgressBar?
         defer { bar?.finish() }
         try InputFile.forEach(in: input, { item in
-            try JSONOutput.line(try certify(classifier.sequence(for: item), with: certifier, ladder: ladder))
+            let sequence = try classifier.sequence(for: item)
+            if budgetMs != nil && warmedLengths.insert(sequence.count).inserted { ladder.warmUp(length: sequence.count) }
+            try JSONOutput.line(try certify(sequence, with: certifier, ladder: ladder))
         }, progress: { done, total in
             guard total > 1 else { return }
             if bar == nil { bar = ProgressBar(total: total) }

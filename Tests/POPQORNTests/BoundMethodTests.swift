@@ -214,7 +214,17 @@ struct BoundMethodTests {
             let other = (label + 1) % model.numClasses
             #expect(try certifier.linearizedRadius(sequence, label: other, perturbation: perturbation, target: nil) == nil)
         }
-        CertifierLadder.standard(for: model).warmUp()
+        CertifierLadder.standard(for: model).warmUp(length: sequence.count)
+    }
+
+    /// A warm-up at a length whose check would take long (a 300-step LSTM: full back-substitution is
+    /// quadratic in the length) stops at its budget, so warming a command up at its input's length cannot
+    /// hold it up for long.
+    @Test func aWarmUpStopsAtItsBudget() {
+        let model = SequenceClassifier.random(architecture: .lstm, inputSize: 3, hiddenSize: 16, numClasses: 3, scale: 2, seed: 75)
+        let ladder = CertifierLadder(model: model, rungs: [CertifierRung(method: .full)])
+        let elapsed = ContinuousClock().measure { ladder.warmUp(length: 300, budget: .milliseconds(10)) }
+        #expect(elapsed < .seconds(3), "\(elapsed)")
     }
 
     @Test func methodsParseAndPrint() {
