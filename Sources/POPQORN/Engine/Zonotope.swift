@@ -30,6 +30,12 @@ struct Zonotope {
     /// Per neuron, a bound on |value| over the set. Set by `finish`.
     private(set) var magnitude: [Double]
     private var operandMagnitude: [Double]
+    /// Set by `finish`, which sums every row anyway: per neuron, sum |fresh| and, at the eps `finish` was
+    /// given, `concretized`'s spread under l_inf (box + eps ||inputs||_1 + sum |fresh|: a frame's dual
+    /// norm is then its l1 norm, and the frames tile the row). `concretized` reads them instead of summing
+    /// the rows again. The building verbs run before `finish`; `reduce`, the one change to a finished
+    /// zonotope, drops them.
+    private var finishedRows: (epsilon: Double, symbols: [Double], spreadUnderLinf: [Double])?
 
     init(size: Int, width: Int, freshIDs: [Int], centre: [Double]) {
         self.size = size
@@ -171,6 +177,7 @@ struct Zonotope {
     mutating func finish(epsilon: Double, terms: Int) {
         let (w, f) = (width, freshIDs.count)
         let allowance = SymbolicBounds.roundingAllowance(terms: max(terms, w + f))
+        var symbols = [Double](repeating: 0, count: size), spread = symbols
         inputs.withUnsafeBufferPointer { inputs in
             fresh.withUnsafeBufferPointer { fresh in
                 for k in 0..<size {
@@ -180,9 +187,12 @@ struct Zonotope {
                     let margin = allowance * (operandMagnitude[k] + mass) + .leastNormalMagnitude
                     box[k] += margin
                     magnitude[k] = mass + margin
+                    symbols[k] = onSymbols
+                    spread[k] = box[k] + epsilon * onInputs + onSymbols
                 }
             }
         }
+        finishedRows = (epsilon, symbols, spread)
     }
 
     /// The interval of each neuron over the perturbation set: per frame -+eps ||a_f||_q (Hoelder), each
@@ -190,11 +200,18 @@ struct Zonotope {
     func concretized(frames: [(start: Int, width: Int)], norm: Norm, epsilon: Double) -> (lower: [Double], upper: [Double]) {
         var low = centre, high = centre
         let (w, f) = (width, freshIDs.count)
+        let finished = finishedRows.flatMap { $0.epsilon == epsilon ? $0 : nil }
         inputs.withUnsafeBufferPointer { inputs in
             fresh.withUnsafeBufferPointer { fresh in
                 for k in 0..<size {
-                    let spread = box[k] + epsilon * norm.dual(inputs, row: k, width: w, frames: frames)
-                        + UnsafeBufferPointer(rebasing: fresh[(k &* f)..<(k &* f &+ f)]).sumOfMagnitudes()
+                    let spread: Double
+                    if let finished, norm == .linf {
+                        spread = finished.spreadUnderLinf[k]
+                    } else {
+                        let onSymbols = finished?.symbols[k]
+                            ?? UnsafeBufferPointer(rebasing: fresh[(k &* f)..<(k &* f &+ f)]).sumOfMagnitudes()
+                        spread = box[k] + epsilon * norm.dual(inputs, row: k, width: w, frames: frames) + onSymbols
+                    }
                     low[k] -= spread
                     high[k] += spread
                 }
@@ -264,6 +281,7 @@ struct Zonotope {
     private mutating func replaceSymbols(keeping kept: [Int], folded mass: [Double], reductionIDs: [Int]) {
         let f = freshIDs.count
         box = [Double](repeating: 0, count: size)
+        finishedRows = nil
         // The kept symbols and the new ones, in ascending order of name: (name, old column or -1 - neuron).
         // Both lists are ascending already (`kept` in column order, `reductionIDs` by neuron), so a merge
         // orders them.
