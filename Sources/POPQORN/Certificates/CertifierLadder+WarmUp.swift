@@ -10,9 +10,9 @@ extension CertifierLadder {
     ///
     /// The length matters where a method's work changes with it: a zonotope reduces its symbols only once
     /// a state holds more than it keeps, and a longer sequence needs more heap. A two-step warm-up left the
-    /// first zonotope:128 check of an 8-step digits input at 0.8-1.5 ms in a fresh process, against
-    /// 0.6 ms for the next ones; one at the input's length brought it to 0.68-0.78 ms
-    /// (docs/performance.md, "W1's budget"). `budget` caps the climb, so a long sequence warms up
+    /// first zonotope:128 check of an 8-step digits input at 0.8-1.4 ms in a fresh process, against about
+    /// 0.6 ms for the next ones; one at the input's length brought it to a median of 0.69 ms
+    /// (docs/performance.md, ninth session). `budget` caps the climb, so a long sequence warms up
     /// partially rather than for seconds.
     public func warmUp(length: Int = 2, budget: Duration = .milliseconds(50)) {
         guard let model = rungs.first?.model, length > 0 else { return }
