@@ -49,6 +49,29 @@ import Testing
         #expect(Zonotope.largest(1, of: [.nan, .nan]) == [0])
     }
 
+    /// The selection behind `largest` finds every rank of any list, including ones built to make a
+    /// median-of-three quickselect slow (its fallback sorts the range instead).
+    @Test func theSelectionFindsEveryRank() {
+        var generator = SplitMix64(seed: 98)
+        var lists: [[Double]] = [[5], [2, 2, 2, 2], (0..<64).map(Double.init), (0..<64).map { Double(64 - $0) },
+                                 [.infinity, -.infinity, 0, .infinity, 1]]
+        for _ in 0..<100 {
+            let n = Int.random(in: 1...120, using: &generator)
+            lists.append((0..<n).map { _ in Double(Int.random(in: 0...(n / 3 + 1), using: &generator)) })
+        }
+        // Organ-pipe orders defeat a plain median of three.
+        lists.append((0..<200).map { Double($0 < 100 ? $0 : 199 - $0) })
+        for values in lists {
+            let sorted = values.sorted(by: >)
+            for rank in 1...values.count {
+                #expect(Zonotope.value(ranked: rank, of: values) == sorted[rank - 1])
+                // The fallback, from the first partition on and after one.
+                #expect(Zonotope.value(ranked: rank, of: values, patience: 0) == sorted[rank - 1])
+                #expect(Zonotope.value(ranked: rank, of: values, patience: 1) == sorted[rank - 1])
+            }
+        }
+    }
+
     /// A reduction's new symbols are named between the kept ones (a node's band symbols and its
     /// reduction symbols interleave): the names stay ascending, each column keeps its coefficients, and
     /// the folded neuron's new symbol carries what was dropped.

@@ -319,15 +319,15 @@ struct Zonotope {
     }
 
     /// The indices of the `count` largest of `weights`, ascending: the same set as the first `count` of
-    /// the indices sorted stably by descending weight (ties go to the lower index), found with one sort of
-    /// the values instead of a sort of indices through a closure (that sort and the one the merge in
-    /// `replaceSymbols` replaced took about a tenth of a W1 zonotope:128 check).
-    /// A NaN weight counts as the largest, so the set is well defined whatever the weights.
+    /// the indices sorted stably by descending weight (ties go to the lower index), found by selecting the
+    /// `count`-th largest value instead of sorting indices through a closure (that sort and the one the
+    /// merge in `replaceSymbols` replaced took about a tenth of a W1 zonotope:128 check). A NaN weight
+    /// counts as the largest, so the set is well defined whatever the weights.
     static func largest(_ count: Int, of weights: [Double]) -> [Int] {
         guard count < weights.count else { return Array(weights.indices) }
         guard count > 0 else { return [] }
         let ranked = weights.map { $0.isNaN ? Double.infinity : $0 }
-        let threshold = ranked.sorted(by: >)[count - 1]
+        let threshold = value(ranked: count, of: ranked)
         var ties = count - ranked.lazy.filter { $0 > threshold }.count
         var result: [Int] = []
         result.reserveCapacity(count)
@@ -340,6 +340,49 @@ struct Zonotope {
             }
         }
         return result
+    }
+
+    /// The `rank`-th largest of `values` (1 for the largest; no NaN among them): quickselect with a
+    /// three-way partition around the median of three, in linear time on average. A range that has not
+    /// shrunk to its answer within `patience` partitions (2 log2(n) + 8 unless a test sets it) is sorted
+    /// instead, so no order of the values can make it quadratic.
+    static func value(ranked rank: Int, of values: [Double], patience: Int? = nil) -> Double {
+        var a = values
+        let target = rank - 1
+        var (low, high) = (0, a.count - 1)
+        var partitions = 0
+        let patience = patience ?? 2 * (Int.bitWidth - a.count.leadingZeroBitCount) + 8
+        while low < high {
+            if partitions == patience {
+                let sorted = a[low...high].sorted(by: >)
+                return sorted[target - low]
+            }
+            partitions += 1
+            let (x, y, z) = (a[low], a[(low + high) / 2], a[high])
+            let pivot = max(min(x, y), min(max(x, y), z))
+            // Descending: a[low..<above] > pivot, a[above...below] == pivot, a[(below + 1)...high] < pivot.
+            var (above, i, below) = (low, low, high)
+            while i <= below {
+                if a[i] > pivot {
+                    a.swapAt(above, i)
+                    above += 1
+                    i += 1
+                } else if a[i] < pivot {
+                    a.swapAt(i, below)
+                    below -= 1
+                } else {
+                    i += 1
+                }
+            }
+            if target < above {
+                high = above - 1
+            } else if target > below {
+                low = below + 1
+            } else {
+                return pivot
+            }
+        }
+        return a[low]
     }
 
     /// Where each of `ids` sits in `names` (both ascending, every id among the names).
