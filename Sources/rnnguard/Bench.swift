@@ -95,6 +95,8 @@ struct Bench: ParsableCommand {
         for folder in folders {
             try bench(folder: URL(fileURLWithPath: folder))
         }
+        print("each bound method, the anytime ladder's radius within a budget and the threshold decisions per model "
+            + "(docs/performance.md): add --methods [--budget-ms MS...] [--norms inf]")
     }
 
     static func defaultFolders() -> [String] {

@@ -104,6 +104,14 @@ struct CommandLineTests {
         }
     }
 
+    /// The plain `bench` table (speed and tightness against POPQORN) ends by pointing to `--methods`,
+    /// where the bound methods, the budgets and the decisions are.
+    @Test func benchPointsToTheMethodsTable() throws {
+        let run = try rnnguard(["bench", "--models", "examples/models/w1-digits-rnn", "--inputs", "1", "--norms", "inf"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("w1-digits-rnn  inf") && run.stdout.contains("add --methods"), "\(run.stdout)")
+    }
+
     /// `bench --methods` measuring decisions alone (`--typical-radius`) on held-out inputs, with and
     /// without a climb margin; and its new options refusing garbage with a one-line error.
     @Test func benchMeasuresDecisionsAndRefusesGarbage() throws {
