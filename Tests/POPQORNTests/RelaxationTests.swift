@@ -65,7 +65,7 @@ struct UnaryRelaxationTests {
                     #expect(abs(point - exact) <= 1e-7 * max(1, exact), "\(F.name) at l = \(l): \(point) against \(exact)")
                 }
                 // One polishing step leaves about 1e-12 (the square of the interpolation error).
-                #expect(abs(TangentPoints.gap(f, leftEnd: l, fl: fl, at: point)) <= 1e-10, "\(F.name) at l = \(l)")
+                #expect(abs(TangentPoints.gap(f, leftEnd: l, fl: fl, at: point).value) <= 1e-10, "\(F.name) at l = \(l)")
             }
             #expect(F.tangentPoints.point(f, leftEnd: -span * 1.01, fl: F.value(-span * 1.01), limit: 100) == nil)
         }

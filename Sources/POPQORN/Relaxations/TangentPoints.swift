@@ -28,7 +28,7 @@ struct TangentPoints: Sendable {
             let fl = F.value(l)
             // The root lies below any point whose gap is >= 0; gap grows without bound as d does.
             var above = max(1, 2 * previous)
-            while Self.gap(f, leftEnd: l, fl: fl, at: above) < 0 { above *= 2 }
+            while Self.gap(f, leftEnd: l, fl: fl, at: above).value < 0 { above *= 2 }
             previous = Self.solve(f, leftEnd: l, fl: fl, bracket: (0, above), from: previous, iterations: 200)
             return previous
         }
@@ -42,10 +42,8 @@ struct TangentPoints: Sendable {
         let k = min(Int(position), points.count - 2)
         let weight = position - Double(k)
         let guess = points[k] + (points[k + 1] - points[k]) * weight
-        // One Newton step on gap(d) = f(d) + f'(d) (l - d) - f(l), whose slope is f''(d) (l - d) > 0.
-        let (fd, first, second) = F.valueAndDerivatives(guess)
-        let gap = fd + first * (l - guess) - fl
-        let slope = second * (l - guess)
+        // One Newton step on gap, whose slope is positive here.
+        let (gap, slope) = Self.gap(f, leftEnd: l, fl: fl, at: guess)
         let polished = slope > 0 ? guess - gap / slope : guess
         // A gap within rounding of 0 leaves nothing to polish: near l = 0, where the equation is flat, the
         // step would be noise. Nor is a step trusted that goes farther than the entries are apart, which
@@ -54,11 +52,12 @@ struct TangentPoints: Sendable {
         return min(max(trusted ? polished : guess, 0), limit)
     }
 
-    /// gap(d): how far the tangent at d passes above (l, f(l)). It is increasing on [0, inf), with
-    /// gap'(d) = f''(d) (l - d) >= 0 (f'' <= 0 there and l < d).
-    static func gap<F: SShapedFunction>(_ f: F.Type, leftEnd l: Double, fl: Double, at d: Double) -> Double {
-        let (fd, first, _) = F.valueAndDerivatives(d)
-        return fd + first * (l - d) - fl
+    /// gap(d) = f(d) + f'(d) (l - d) - f(l), how far the tangent at d passes above (l, f(l)), and its
+    /// slope gap'(d) = f''(d) (l - d), from one evaluation at d. gap is increasing on [0, inf): there
+    /// f'' <= 0 and l < d.
+    static func gap<F: SShapedFunction>(_ f: F.Type, leftEnd l: Double, fl: Double, at d: Double) -> (value: Double, slope: Double) {
+        let (fd, first, second) = F.valueAndDerivatives(d)
+        return (fd + first * (l - d) - fl, second * (l - d))
     }
 
     /// d*(l) inside `bracket` (gap <= 0 at its low end, >= 0 at its high end) by Newton's method from
@@ -70,10 +69,8 @@ struct TangentPoints: Sendable {
         var (below, above) = bracket
         var d = start ?? above
         for _ in 0..<iterations {
-            let (fd, first, second) = F.valueAndDerivatives(d)
-            let gap = fd + first * (l - d) - fl
+            let (gap, slope) = Self.gap(f, leftEnd: l, fl: fl, at: d)
             if gap >= 0 { above = d } else { below = d }
-            let slope = second * (l - d)
             var next = slope > 0 ? d - gap / slope : (below + above) / 2
             if !(next > below && next < above) { next = (below + above) / 2 }
             if abs(next - d) <= 1e-12 * max(1, d) { break }
