@@ -4,8 +4,10 @@ import POPQORN
 import SequenceModels
 
 /// `rnnguard bench`: certifier speed and tightness on model folders, or (with --server) the load a running
-/// sidecar takes. Figures are medians over inputs, to compare run to run on a noisy machine.
-struct Bench: ParsableCommand {
+/// sidecar takes. Figures are medians over inputs, to compare run to run on a noisy machine. A folder whose
+/// model has one of issue 11's workload sizes gets that issue's targets table (`TargetBenchmark`) instead
+/// of the speed-and-tightness row.
+struct Bench: ParsableCommand, BenchFigures {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark certification (release build, one core) or a running sidecar (--server).")
 
@@ -41,6 +43,10 @@ struct Bench: ParsableCommand {
     var heldOut = false
     @Option(name: .long, parsing: .upToNextOption, help: "With --methods: also run this certifier ladder (RUNG,RUNG,..., cheapest first, as the rows name them) beside the standard one, one for every model or one per model.")
     var ladder: [String] = []
+    @Flag(name: .long, help: "Search every full radius of the targets table, even where the model folder's full-radii.json matches.")
+    var liveFull = false
+    @Flag(name: .long, help: "Write the full radii the targets table searched to each model folder's full-radii.json.")
+    var saveFullRadii = false
     @Option(name: .long, help: "Cores one certificate may use (default 1: the one-core figures; 2 or more lets a large backward pass split its rows over idle cores).")
     var cores: Int = 1
 
@@ -56,6 +62,7 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         guard (1...1024).contains(cores) else { throw ValidationError("--cores must lie in 1...1024") }
+        guard (1...100_000).contains(inputs) else { throw ValidationError("--inputs must lie in 1...100000") }
         ComputeCores.shared.limit(to: cores)
         if let server, let rate {
             print(try RateBenchmark(endpoint: server, rate: rate, seconds: duration, malformedShare: malformedShare,
@@ -85,15 +92,24 @@ struct Bench: ParsableCommand {
                                 typicalRadii: typicalRadius, heldOut: heldOut, ladders: ladders).run()
             return
         }
+        var workloads: [(url: URL, workload: Workload)] = [], others: [URL] = []
+        for folder in folders.map({ URL(fileURLWithPath: $0) }) {
+            if let workload = try TargetBenchmark.workload(of: folder) { workloads.append((folder, workload)) } else { others.append(folder) }
+        }
         let gemmSmall = GEMMThroughput.measure(size: 64)
         let gemmLarge = GEMMThroughput.measure(size: 256)
         print("dgemm on one thread: \(format(gemmSmall, 1)) GFLOP/s at n=64, \(format(gemmLarge, 1)) GFLOP/s at n=256")
-        print("fast: POPQORN's fixed relaxations; tight: with the margin optimizer (the default of certify and serve)")
-        print("predict: median time of one forward pass; computations/search: bound computations per tight search")
-        print(["model", "norm", "predict us", "check ms", "fast search", "tight search", "computations", "fast/POPQORN", "tight/POPQORN", "speed-up", "pass GFLOP/s"]
-            .map { $0.padding(toLength: 15, withPad: " ", startingAt: 0) }.joined())
-        for folder in folders {
-            try bench(folder: URL(fileURLWithPath: folder))
+        if !others.isEmpty {
+            print("fast: POPQORN's fixed relaxations; tight: with the margin optimizer (the default of certify and serve)")
+            print("predict: median time of one forward pass; computations/search: bound computations per tight search")
+            print(["model", "norm", "predict us", "check ms", "fast search", "tight search", "computations", "fast/POPQORN", "tight/POPQORN", "speed-up", "pass GFLOP/s"]
+                .map { $0.padding(toLength: max(15, $0.count + 1), withPad: " ", startingAt: 0) }.joined())
+            for folder in others {
+                try bench(folder: folder)
+            }
+        }
+        if !workloads.isEmpty {
+            try TargetBenchmark(folders: workloads, inputs: inputs, liveFull: liveFull, saveFullRadii: saveFullRadii).run()
         }
         print("each bound method, the anytime ladder's radius within a budget and the threshold decisions per model "
             + "(docs/performance.md): add --methods [--budget-ms MS...] [--norms inf]")
@@ -163,15 +179,9 @@ struct Bench: ParsableCommand {
                        format(median(computations), 0), mean(fastRatios), mean(tightRatios),
                        speedUps.isEmpty ? "-" : format(median(speedUps), 0) + "x",
                        format(flops / passSeconds / 1e9, 2)]
-            print(row.map { $0.padding(toLength: 15, withPad: " ", startingAt: 0) }.joined())
+            print(row.map { $0.padding(toLength: max(15, $0.count + 1), withPad: " ", startingAt: 0) }.joined())
         }
     }
-
-    private func median(_ values: [Double]) -> Double {
-        values.isEmpty ? .nan : values.sorted()[values.count / 2]
-    }
-
-    private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 }
 
 extension Array {

@@ -12,7 +12,7 @@ import SequenceModels
 /// budget, and its threshold decisions (`decisions`), for the standard ladder and, when given, the model's
 /// own (`ladders`), side by side in one run. With `typicalRadii` only the decisions run, at the radii
 /// given, without the full radius searches.
-struct MethodBenchmark {
+struct MethodBenchmark: BenchFigures {
     let folders: [String]
     let inputs: Int
     let norm: Norm
@@ -33,9 +33,10 @@ struct MethodBenchmark {
             let budgetMs = budgetsMs[min(position, budgetsMs.count - 1)]
             let url = URL(fileURLWithPath: folder)
             let model = try SequenceClassifier(contentsOf: url)
-            let sequences = Array(try Self.sequences(in: url, model: model, heldOut: heldOut).prefix(inputs))
+            let sequences = Array(try BenchInputs.sequences(in: url, model: model, heldOut: heldOut).prefix(inputs))
             let labels = try sequences.map { try model.predict($0).label }
             let perturbation = Perturbation(norm: norm)
+            let runs = LadderRuns(sequences: sequences, labels: labels, perturbation: perturbation)
             let climbMargin = climbMargins.isEmpty ? nil : climbMargins[min(position, climbMargins.count - 1)]
             var compared = [(name: "standard", ladder: CertifierLadder.standard(for: model))]
             if !ladders.isEmpty {
@@ -45,8 +46,7 @@ struct MethodBenchmark {
                 let typical = typicalRadii[position]
                 print("\(url.lastPathComponent) (T = \(sequences.first?.count ?? 0), p = \(norm.rawValue), \(sequences.count) inputs): typical radius \(format(typical, 6)) (given)")
                 Self.list(compared)
-                try decisions(model: model, ladders: compared, sequences: sequences, labels: labels, perturbation: perturbation,
-                              typical: typical, climbMargin: climbMargin)
+                try decisions(model: model, ladders: compared, runs: runs, typical: typical, climbMargin: climbMargin)
                 print("")
                 continue
             }
@@ -75,11 +75,11 @@ struct MethodBenchmark {
                 var checks: [Double] = [], searches: [Double] = [], ratios: [Double] = []
                 var flops = 0.0
                 for (index, sequence) in sequences.enumerated() {
-                    checks.append(try time { _ = try rung.check(sequence, label: labels[index], perturbation: perturbation, epsilon: typical) })
-                    var search: RadiusSearch?
-                    searches.append(try time { search = try rung.radius(sequence, label: labels[index], perturbation: perturbation) })
-                    flops += Double(search?.flops ?? 0)
-                    ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
+                    checks.append(try Self.timed { try rung.check(sequence, label: labels[index], perturbation: perturbation, epsilon: typical) }.seconds)
+                    let search = try Self.timed { try rung.radius(sequence, label: labels[index], perturbation: perturbation) }
+                    searches.append(search.seconds)
+                    flops += Double(search.value.flops)
+                    ratios.append(reference[index] > 0 ? search.value.radius / reference[index] : 1)
                 }
                 row(rung.description, checks: checks, searches: searches, ratios: ratios, gflops: flops / searches.reduce(0, +) / 1e9)
                 measured.append((rung.description, median(checks), median(ratios)))
@@ -91,19 +91,11 @@ struct MethodBenchmark {
             print("Pareto front (check p50 against radius/full): " + front.map(\.name).joined(separator: ", "))
             Self.list(compared)
             for (name, ladder) in compared {
-                var anytime: [Double] = [], ratios: [Double] = []
-                for (index, sequence) in sequences.enumerated() {
-                    var search: RadiusSearch?
-                    anytime.append(try time {
-                        search = try ladder.radius(sequence, label: labels[index], perturbation: perturbation,
-                                                   deadline: .now + .microseconds(Int64(budgetMs * 1000)))
-                    })
-                    ratios.append(reference[index] > 0 ? (search?.radius ?? 0) / reference[index] : 1)
-                }
-                row("\(name) \(format(budgetMs, 1))ms", checks: [], searches: anytime, ratios: ratios, gflops: nil)
+                let anytime = try runs.budgeted(ladder, budgetMs: budgetMs)
+                let ratios = zip(anytime, reference).map { $1 > 0 ? $0.radius / $1 : 1 }
+                row("\(name) \(format(budgetMs, 1))ms", checks: [], searches: anytime.map(\.seconds), ratios: ratios, gflops: nil)
             }
-            try decisions(model: model, ladders: compared, sequences: sequences, labels: labels, perturbation: perturbation,
-                          typical: typical, climbMargin: climbMargin)
+            try decisions(model: model, ladders: compared, runs: runs, typical: typical, climbMargin: climbMargin)
             print("")
         }
     }
@@ -114,21 +106,16 @@ struct MethodBenchmark {
     /// `typical`, lowest among the inputs the full climb accepts and highest among the rest, and the margin
     /// the calibration rule gives (1.5 times the accepted inputs' largest shortfall). The accepts lost
     /// and gained are counted against the standard ladder's full climb.
-    private func decisions(model: SequenceClassifier, ladders: [(name: String, ladder: CertifierLadder)], sequences: [[[Double]]],
-                           labels: [Int], perturbation: Perturbation, typical: Double, climbMargin: Double?) throws {
+    private func decisions(model: SequenceClassifier, ladders: [(name: String, ladder: CertifierLadder)], runs: LadderRuns,
+                           typical: Double, climbMargin: Double?) throws {
         let attack = PGDAttack.quick(model: model)
         print(Self.columns(["decision", "p50", "max", "accept", "flag", "refuse", "climb stopped"]))
         var reference: [Bool]?
         for (name, ladder) in ladders {
             var accepted: [Bool] = []
             for margin in [nil] + (climbMargin.map { [$0] } ?? []) {
-                var times: [Double] = [], made: [ThresholdDecision] = []
-                for (index, sequence) in sequences.enumerated() {
-                    times.append(try time {
-                        made.append(try ladder.decide(sequence, label: labels[index], perturbation: perturbation, accept: typical,
-                                                      refuse: typical / 2, attack: attack, climbMargin: margin, deadline: nil))
-                    })
-                }
+                let decided = try runs.decisions(ladder, typical: typical, climbMargin: margin, attack: attack)
+                let (times, made) = (decided.map(\.seconds), decided.map(\.decision))
                 let accepts = made.map { $0.radius >= typical }, refuses = made.map { $0.radius < typical / 2 }
                 if margin == nil { accepted = accepts }
                 if reference == nil { reference = accepts }
@@ -142,8 +129,9 @@ struct MethodBenchmark {
                                     "\(made.filter(\.stoppedClimbing).count)" + (compared ? " (accepts: \(lost) lost, \(gained) gained)" : "")]))
             }
             guard let cheapest = ladder.rungs.first else { continue }
-            let relative = try sequences.indices.map { index in
-                try cheapest.check(sequences[index], label: labels[index], perturbation: perturbation, epsilon: typical).worstRelativeMargin
+            let relative = try runs.sequences.indices.map { index in
+                try cheapest.check(runs.sequences[index], label: runs.labels[index], perturbation: runs.perturbation,
+                                   epsilon: typical).worstRelativeMargin
             }
             let ofAccepted = zip(relative, accepted).filter(\.1).map(\.0), ofOthers = zip(relative, accepted).filter { !$0.1 }.map(\.0)
             // The calibration rule of docs/performance.md: 1.5 times the largest shortfall among the accepted.
@@ -176,30 +164,4 @@ struct MethodBenchmark {
         }.joined()
     }
 
-    private func time(_ body: () throws -> Void) rethrows -> Double {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try body()
-        return (clock.now - start).seconds
-    }
-
-    private static func sequences(in folder: URL, model: SequenceClassifier, heldOut: Bool) throws -> [[[Double]]] {
-        struct Recorded: Decodable, Equatable {
-            let sequence: [[Double]]?
-            let tokens: [Int]?
-        }
-        var recorded = try JSONDecoder().decode([Recorded].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
-        if heldOut {
-            // inputs.json holds some of the held-out lines (those the model classifies right): leave those out,
-            // so what is calibrated on inputs.json is measured on other inputs.
-            let calibration = recorded
-            recorded = try Data(contentsOf: folder.appendingPathComponent("heldout.jsonl")).split(separator: UInt8(ascii: "\n"))
-                .map { try JSONDecoder().decode(Recorded.self, from: Data($0)) }
-                .filter { !calibration.contains($0) }
-        }
-        return try recorded.map { try model.sequence(for: $0.sequence.map(ModelInput.sequence) ?? .tokens($0.tokens ?? [])) }
-    }
-
-    private func median(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.sorted()[values.count / 2] }
-    private func format(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
 }

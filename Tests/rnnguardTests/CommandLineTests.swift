@@ -104,12 +104,76 @@ struct CommandLineTests {
         }
     }
 
-    /// The plain `bench` table (speed and tightness against POPQORN) ends by pointing to `--methods`,
-    /// where the bound methods, the budgets and the decisions are.
-    @Test func benchPointsToTheMethodsTable() throws {
-        let run = try rnnguard(["bench", "--models", "examples/models/w1-digits-rnn", "--inputs", "1", "--norms", "inf"])
+    /// Plain `bench`: a model of an issue-11 workload size gets the issue's targets table (decision p50,
+    /// radius within the budget, complete search, each with its target and verdict), any other model the
+    /// speed-and-tightness row; the output ends by pointing to `--methods`. Garbage counts are refused.
+    @Test func benchPrintsTheTargetsOfWorkloadSizes() throws {
+        let run = try rnnguard(["bench", "--models", "examples/models/w1-digits-rnn", "examples/models/digits-rnn-tanh",
+                                "--inputs", "2", "--norms", "inf"])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("w1-digits-rnn  inf") && run.stdout.contains("add --methods"), "\(run.stdout)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("digits-rnn-tanh") && $0.contains(" inf ") }, "\(run.stdout)")
+        #expect(lines.contains { $0.hasPrefix("issue 11's targets") })
+        let row = try #require(lines.first { $0.hasPrefix("W1 digits, RNN") }, "\(run.stdout)")
+        for part in ["w1-digits-rnn", "< 0.100 ms: ", ">= 0.99: ", "1.00 ms", "x (<= 10x): ", "searched now"] {
+            #expect(row.contains(part), "\(part) in \(row)")
+        }
+        #expect(!lines.contains { $0.hasPrefix("w1-digits-rnn") }, "a workload gets no speed-and-tightness row")
+        #expect(run.stdout.contains("add --methods"))
+        let bad = try rnnguard(["bench", "--models", "examples/models/w1-digits-rnn", "--inputs=-1"])
+        #expect(bad.status != 0 && bad.stderr.contains("--inputs must lie in 1...100000"), "\(bad.stderr)")
+    }
+
+    /// A folder's full-radii.json serves `bench` only for the files and certifier it was computed with:
+    /// the same inputs (and as many), model and norm, figures that are radii, and a probe radius today's
+    /// certifier gives again; otherwise the bench searches live and says why. `--save-full-radii` writes
+    /// the record, `--live-full` ignores it.
+    @Test func fullRadiiRecordServesOnlyItsOwnFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("full-radii-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = repositoryRoot.appendingPathComponent("examples/models/w1-digits-rnn")
+        for file in ["model.json", "model.safetensors", "inputs.json"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+        }
+        // The row's last column: where its full radii came from.
+        func fullRadii(_ extra: [String]) throws -> String {
+            let run = try rnnguard(["bench", "--models", folder.path, "--norms", "inf"] + extra)
+            #expect(run.status == 0, "\(run.stderr)")
+            guard let row = run.stdout.split(separator: "\n").first(where: { $0.hasPrefix("W1 digits, RNN") }),
+                  let verdict = row.range(of: #"\(<= 10x\): (met|missed) +"#, options: .regularExpression) else { return run.stdout }
+            return String(row[verdict.upperBound...])
+        }
+        #expect(try fullRadii(["--inputs", "2"]) == "searched now")
+        #expect(try fullRadii(["--inputs", "2", "--save-full-radii"]) == "searched now, recorded")
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("full-radii.json"))) as? [String: Any]
+        #expect((record?["radii"] as? [Double])?.count == 2 && record?["norm"] as? String == "inf")
+        #expect(try fullRadii(["--inputs", "2"]) == "recorded in full-radii.json (searches timed then)")
+        #expect(try fullRadii(["--inputs", "1"]) == "recorded in full-radii.json (searches timed then)")
+        #expect(try fullRadii(["--inputs", "2", "--live-full"]) == "searched now")
+        #expect(try fullRadii(["--inputs", "3"]) == "searched now (full-radii.json holds 2 inputs, not 3)")
+        // Another certifier's probe, figures that are not radii, other inputs and another model: each is
+        // refused, with its reason.
+        let recordURL = folder.appendingPathComponent("full-radii.json")
+        let saved = try String(contentsOf: recordURL, encoding: .utf8)
+        var changed = try #require(record)
+        changed["probe"] = try #require(record?["probe"] as? Double) * (1 + 1e-6)
+        try JSONSerialization.data(withJSONObject: changed).write(to: recordURL)
+        #expect(try fullRadii(["--inputs", "2"]) == "searched now (full-radii.json was computed by another certifier)")
+        changed = try #require(record)
+        changed["radii"] = [-1.0, 0.5]
+        try JSONSerialization.data(withJSONObject: changed).write(to: recordURL)
+        #expect(try fullRadii(["--inputs", "2"]) == "searched now (full-radii.json holds figures that are not radii)")
+        try "{\"radii\": \"many\"}".write(to: recordURL, atomically: true, encoding: .utf8)
+        #expect(try fullRadii(["--inputs", "2"]) == "searched now (full-radii.json is not a record of full radii)")
+        try saved.write(to: recordURL, atomically: true, encoding: .utf8)
+        let inputs = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("inputs.json"))) as! [Any]
+        try JSONSerialization.data(withJSONObject: Array(inputs.reversed())).write(to: folder.appendingPathComponent("inputs.json"))
+        #expect(try fullRadii(["--inputs", "2"]) == "searched now (full-radii.json was computed on other inputs)")
+        var weights = try Data(contentsOf: folder.appendingPathComponent("model.safetensors"))
+        weights[weights.count - 1] ^= 1
+        try weights.write(to: folder.appendingPathComponent("model.safetensors"))
+        #expect(try fullRadii(["--inputs", "2"]) == "searched now (full-radii.json was computed on another model)")
     }
 
     /// `bench --methods` measuring decisions alone (`--typical-radius`) on held-out inputs, with and
