@@ -18,12 +18,13 @@ extension ComplementSigmoidProduct: BinaryOperator {
         return (lower.map(reflected), upper.map(reflected))
     }
 
-    public static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double] {
-        SigmoidLinearProduct.criticalXs(onEdgeY: y, slope: -slope).map { -$0 }
+    public static func criticalXs(onEdge y: FactorSample, slope: Double) -> [Double] {
+        SigmoidLinearProduct.criticalXs(onEdge: y, slope: -slope).map { -$0 }
     }
 
-    public static func criticalYs(onEdgeX x: Double, slope: Double) -> [Double] {
-        SigmoidLinearProduct.criticalYs(onEdgeX: -x, slope: slope)
+    /// `x` is sampled at x' = -x already (`sample(x:)`).
+    public static func criticalYs(onEdge x: FactorSample, slope: Double) -> [Double] {
+        SigmoidLinearProduct.criticalYs(onEdge: x, slope: slope)
     }
 
     public static var hasInteriorExtrema: Bool { false }

@@ -33,14 +33,13 @@ extension SigmoidProduct: BinaryOperator where Factor: ProductFactor {
     }
 
     /// sigma'(x) g(y) = slope.
-    public static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double] {
-        let factor = Factor.value(y)
-        return factor == 0 ? [] : Sigmoid.points(withDerivative: slope / factor)
+    public static func criticalXs(onEdge y: FactorSample, slope: Double) -> [Double] {
+        y.value == 0 ? [] : Sigmoid.points(withDerivative: slope / y.value)
     }
 
     /// sigma(x) g'(y) = slope.
-    public static func criticalYs(onEdgeX x: Double, slope: Double) -> [Double] {
-        Factor.points(withDerivative: slope / Sigmoid.value(x))
+    public static func criticalYs(onEdge x: FactorSample, slope: Double) -> [Double] {
+        Factor.points(withDerivative: slope / x.value)
     }
 
     /// For g linear the Hessian of sigma(x) y is [[sigma'' y, sigma'], [sigma', 0]], of determinant

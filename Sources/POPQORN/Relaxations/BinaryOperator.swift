@@ -24,11 +24,11 @@ public protocol BinaryOperator: PairwiseFunction {
     /// Planes that are sound by construction (McCormick envelopes through 1D relaxations): the fitter
     /// starts from them and from a least-squares plane, and verifies every offset anyway.
     static func candidatePlanes(on box: Box, ends: BoxEnds) -> (lower: [Plane], upper: [Plane])
-    /// The x of the edge y = `y` where df/dx = `slope`; with the corners, where f - plane can have an
-    /// extremum along that edge.
-    static func criticalXs(onEdgeY y: Double, slope: Double) -> [Double]
-    /// The y of the edge x = `x` where df/dy = `slope`.
-    static func criticalYs(onEdgeX x: Double, slope: Double) -> [Double]
+    /// The x of an edge y = const where df/dx = `slope`, given the y factor's sample there (a box's ends
+    /// are sampled once, `BoxEnds`); with the corners, where f - plane can have an extremum along that edge.
+    static func criticalXs(onEdge y: FactorSample, slope: Double) -> [Double]
+    /// The y of an edge x = const where df/dy = `slope`, given the x factor's sample there.
+    static func criticalYs(onEdge x: FactorSample, slope: Double) -> [Double]
     /// False when f - plane can have no local extremum inside a box (its Hessian is indefinite
     /// everywhere), so the box boundary holds every extremum.
     static var hasInteriorExtrema: Bool { get }

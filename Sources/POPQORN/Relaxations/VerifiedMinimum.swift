@@ -52,14 +52,16 @@ enum VerifiedMinimum {
         let (ll, ul, lu, uu) = samples.corners
         var boundary = min(min(g(box.xl, box.yl, value: ll), g(box.xu, box.yl, value: ul)),
                            min(g(box.xl, box.yu, value: lu), g(box.xu, box.yu, value: uu)))
-        for y in [box.yl, box.yu] {
-            for x in f.criticalXs(onEdgeY: y, slope: plane.a) where box.xl <= x && x <= box.xu {
-                boundary = min(boundary, g(x, y, value: f.value(x, y)))
+        // Each edge's own factor comes from the box's samples; f from samples is f bit for bit
+        // (`BinaryOperator.value(x:y:)`), so only the other factor is evaluated at a critical point.
+        for (y, edge) in [(box.yl, samples.ends.y.0), (box.yu, samples.ends.y.1)] {
+            for x in f.criticalXs(onEdge: edge, slope: plane.a) where box.xl <= x && x <= box.xu {
+                boundary = min(boundary, g(x, y, value: f.value(x: f.sample(x: x), y: edge)))
             }
         }
-        for x in [box.xl, box.xu] {
-            for y in f.criticalYs(onEdgeX: x, slope: plane.b) where box.yl <= y && y <= box.yu {
-                boundary = min(boundary, g(x, y, value: f.value(x, y)))
+        for (x, edge) in [(box.xl, samples.ends.x.0), (box.xu, samples.ends.x.1)] {
+            for y in f.criticalYs(onEdge: edge, slope: plane.b) where box.yl <= y && y <= box.yu {
+                boundary = min(boundary, g(x, y, value: f.value(x: edge, y: f.sample(y: y))))
             }
         }
         guard let sampledCentre = samples.centre else { return boundary }
