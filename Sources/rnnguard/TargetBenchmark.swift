@@ -117,8 +117,10 @@ struct TargetBenchmark: BenchFigures {
         return (radii, seconds, source)
     }
 
+    /// A time given in milliseconds, with three significant figures or so; seconds from 10 s on.
     private func milliseconds(_ value: Double) -> String {
-        value >= 100 ? format(value, 0) + " ms" : value >= 1 ? format(value, 2) + " ms" : format(value, 3) + " ms"
+        if value >= 10_000 { return format(value / 1000, 1) + " s" }
+        return value >= 100 ? format(value, 0) + " ms" : value >= 1 ? format(value, 2) + " ms" : format(value, 3) + " ms"
     }
 
     /// One table line: the workload and model in columns wide enough for their names, the figures in
