@@ -100,8 +100,13 @@ struct TargetBenchmark: BenchFigures {
     private func searched(_ runs: LadderRuns, certifier: Certifier, tolerance: Double, mismatch: String?, url: URL,
                           probe: () throws -> Double) throws -> (radii: [Double], seconds: [Double], source: String) {
         let count = runs.sequences.count
+        // A full search takes minutes from W3 on: the bar on standard error shows the run is alive.
+        let bar = ProgressBar(total: count)
+        defer { bar.finish() }
+        bar.update(done: 0)
         let searches = try runs.sequences.indices.map { index in
-            try Self.timed {
+            defer { bar.update(done: index + 1) }
+            return try Self.timed {
                 try certifier.radius(runs.sequences[index], label: runs.labels[index], perturbation: runs.perturbation, tolerance: tolerance)
             }
         }
