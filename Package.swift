@@ -54,7 +54,7 @@ let package = Package(
             "SequenceModels", "POPQORN", "GuardProtocol", "GuardService", "GuardClient", "ONNXImport", "CalibrationReport", "CMalloc",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["README.md"]),
         .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
         .testTarget(name: "POPQORNTests", dependencies: ["POPQORN", "SequenceModels"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "SequenceModels"], exclude: ["Fixtures"]),
