@@ -7,8 +7,8 @@ import SequenceModels
 ///
 /// Per model, on its first inputs (l_inf over all frames, one core unless `--cores` says otherwise):
 /// - the full radius of each input (`certify --radius`'s default search; live, or from the folder's
-///   `full-radii.json` when that was computed on the same files, `FullRadii`), and their median, the
-///   typical radius;
+///   `full-radii.json` when that was computed on the same files by the same certifier, `FullRadii`),
+///   and their median, the typical radius;
 /// - the threshold decision's p50 at the typical radius, as the sidecar decides with the standard ladder
 ///   (accept at the typical radius, refuse below half of it, the quick attack; `LadderRuns`);
 /// - the radius the standard ladder proves within the workload's budget B, as a share of each input's full
