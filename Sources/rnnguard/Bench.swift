@@ -92,10 +92,12 @@ struct Bench: ParsableCommand, BenchFigures {
                                 typicalRadii: typicalRadius, heldOut: heldOut, ladders: ladders).run()
             return
         }
-        var workloads: [(url: URL, workload: Workload)] = [], others: [URL] = []
-        for folder in folders.map({ URL(fileURLWithPath: $0) }) {
-            if let workload = try TargetBenchmark.workload(of: folder) { workloads.append((folder, workload)) } else { others.append(folder) }
-        }
+        // Each folder is loaded once. A workload-sized model goes to the targets table; every other model,
+        // and a fixture with the original POPQORN's radii beside it (reference.json: `../shared`'s digits
+        // RNN has W1's size), to the speed-and-tightness table, which compares with them.
+        let loaded = try folders.map { try BenchFolder(url: URL(fileURLWithPath: $0)) }
+        let workloads = loaded.filter { $0.workload != nil }
+        let others = loaded.filter { $0.workload == nil || $0.hasPOPQORNReference }
         let gemmSmall = GEMMThroughput.measure(size: 64)
         let gemmLarge = GEMMThroughput.measure(size: 256)
         print("dgemm on one thread: \(format(gemmSmall, 1)) GFLOP/s at n=64, \(format(gemmLarge, 1)) GFLOP/s at n=256")
@@ -105,7 +107,7 @@ struct Bench: ParsableCommand, BenchFigures {
             print(["model", "norm", "predict us", "check ms", "fast search", "tight search", "computations", "fast/POPQORN", "tight/POPQORN", "speed-up", "pass GFLOP/s"]
                 .map { $0.padding(toLength: max(15, $0.count + 1), withPad: " ", startingAt: 0) }.joined())
             for folder in others {
-                try bench(folder: folder)
+                try bench(folder)
             }
         }
         if !workloads.isEmpty {
@@ -121,11 +123,6 @@ struct Bench: ParsableCommand, BenchFigures {
         return candidates.filter { FileManager.default.fileExists(atPath: $0 + "/inputs.json") }
     }
 
-    private struct Recorded: Decodable {
-        let sequence: [[Double]]?
-        let tokens: [Int]?
-    }
-
     private struct Reference: Decodable {
         struct Result: Decodable {
             let radius: [String: Double]
@@ -134,10 +131,9 @@ struct Bench: ParsableCommand, BenchFigures {
         let results: [Result]
     }
 
-    private func bench(folder: URL) throws {
-        let classifier = try SequenceClassifier(contentsOf: folder)
-        let recorded = try JSONDecoder().decode([Recorded].self, from: Data(contentsOf: folder.appendingPathComponent("inputs.json")))
-        let reference = try? JSONDecoder().decode(Reference.self, from: Data(contentsOf: folder.appendingPathComponent("reference.json")))
+    private func bench(_ folder: BenchFolder) throws {
+        let classifier = folder.model
+        let reference = try? JSONDecoder().decode(Reference.self, from: Data(contentsOf: folder.referenceURL))
         let tight = Certifier(model: classifier)
         let fast = Certifier(model: classifier, marginIterations: 0)
         let clock = ContinuousClock()
@@ -146,8 +142,7 @@ struct Bench: ParsableCommand, BenchFigures {
             var checkTimes: [Double] = [], fastTimes: [Double] = [], tightTimes: [Double] = [], computations: [Double] = []
             var fastRatios: [Double] = [], tightRatios: [Double] = [], speedUps: [Double] = []
             var flops = 0.0, passSeconds = 0.0, predictTimes: [Double] = []
-            for (index, item) in recorded.prefix(inputs).enumerated() {
-                let sequence = try classifier.sequence(for: item.sequence.map(ModelInput.sequence) ?? .tokens(item.tokens ?? []))
+            for (index, sequence) in folder.sequences.prefix(inputs).enumerated() {
                 let label = try classifier.predict(sequence).label
                 for _ in 0..<20 {
                     let start = clock.now
@@ -174,7 +169,7 @@ struct Bench: ParsableCommand, BenchFigures {
                 }
             }
             func mean(_ values: [Double]) -> String { values.isEmpty ? "-" : format(values.reduce(0, +) / Double(values.count), 3) }
-            let row = [folder.lastPathComponent, norm.rawValue, format(median(predictTimes) * 1e6, 1), format(median(checkTimes) * 1000, 2),
+            let row = [folder.url.lastPathComponent, norm.rawValue, format(median(predictTimes) * 1e6, 1), format(median(checkTimes) * 1000, 2),
                        format(median(fastTimes) * 1000, 1) + " ms", format(median(tightTimes) * 1000, 1) + " ms",
                        format(median(computations), 0), mean(fastRatios), mean(tightRatios),
                        speedUps.isEmpty ? "-" : format(median(speedUps), 0) + "x",

@@ -20,3 +20,24 @@ enum BenchInputs {
         return try recorded.map { try model.sequence(for: $0.sequence.map(ModelInput.sequence) ?? .tokens($0.tokens ?? [])) }
     }
 }
+
+/// A model folder as plain `rnnguard bench` measures it, loaded once: its model, the sequences of its
+/// inputs.json, and the workload its size stands for (`Workload.matching`, by the length of its first
+/// input; nil for any other size, which gets only the speed-and-tightness row).
+struct BenchFolder {
+    let url: URL
+    let model: SequenceClassifier
+    let sequences: [[[Double]]]
+    let workload: Workload?
+
+    init(url: URL) throws {
+        let model = try SequenceClassifier(contentsOf: url)
+        let sequences = try BenchInputs.sequences(in: url, model: model, heldOut: false)
+        (self.url, self.model, self.sequences) = (url, model, sequences)
+        workload = sequences.first.flatMap { Workload.matching(model.manifest, steps: $0.count) }
+    }
+
+    /// The original POPQORN's radii for the folder's inputs, where a fixture has them.
+    var referenceURL: URL { url.appendingPathComponent("reference.json") }
+    var hasPOPQORNReference: Bool { FileManager.default.fileExists(atPath: referenceURL.path) }
+}

@@ -59,7 +59,7 @@ struct Certify: ParsableCommand {
     func run() throws {
         if let cores { ComputeCores.shared.limit(to: cores) }
         let classifier = try model.load()
-        let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : 20,
+        let certifier = Certifier(model: classifier, method: method.value, marginIterations: fast ? 0 : Certifier.defaultMarginIterations,
                                   intermediateIterations: thorough ? 10 : 0)
         let ladder = CertifierLadder(model: classifier, rungs: try ladder.map { try LadderArgument(text: $0).rungs() } ?? CertifierRung.standardLadder)
         // A budget should measure certification, not what the process does once on its first certificate

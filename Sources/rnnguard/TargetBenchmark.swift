@@ -15,7 +15,8 @@ import SequenceModels
 ///   radius (median and minimum), after a warm-up at the inputs' length as `certify --budget-ms` does;
 /// - the complete search's p50 against the decision's (the issue asks for at most 10x).
 struct TargetBenchmark: BenchFigures {
-    let folders: [(url: URL, workload: Workload)]
+    /// Folders of a workload size.
+    let folders: [BenchFolder]
     let inputs: Int
     /// Search every full radius, even where a record of them matches.
     let liveFull: Bool
@@ -25,27 +26,19 @@ struct TargetBenchmark: BenchFigures {
     /// The most a complete radius search may cost, in decisions (issue 11, item 6).
     static let searchPerDecisionTarget = 10.0
 
-    /// The workload a model folder's size stands for (`Workload.matching`), from its manifest and the
-    /// length of its first input; nil for other sizes and for folders without inputs.
-    static func workload(of folder: URL) throws -> Workload? {
-        let model = try SequenceClassifier(contentsOf: folder)
-        guard let first = try BenchInputs.sequences(in: folder, model: model, heldOut: false).first else { return nil }
-        return Workload.matching(model.manifest, steps: first.count)
-    }
-
     func run() throws {
         print("issue 11's targets (l_inf on every frame; \"full\": the default radius search, full back-substitution and the margin optimizer)")
         print(Self.columns(["workload", "model", "inputs", "typical radius", "decision p50", "target", "radius in B / full, min",
                             "target", "B", "search p50", "search / decision", "full radii"]))
-        for (url, workload) in folders {
-            try measure(url, workload)
+        for folder in folders {
+            try measure(folder)
         }
     }
 
-    private func measure(_ url: URL, _ workload: Workload) throws {
-        let model = try SequenceClassifier(contentsOf: url)
-        let sequences = Array(try BenchInputs.sequences(in: url, model: model, heldOut: false).prefix(inputs))
-        guard !sequences.isEmpty else { return }
+    private func measure(_ folder: BenchFolder) throws {
+        let (url, model) = (folder.url, folder.model)
+        let sequences = Array(folder.sequences.prefix(inputs))
+        guard let workload = folder.workload, !sequences.isEmpty else { return }
         let labels = try sequences.map { try model.predict($0).label }
         let runs = LadderRuns(sequences: sequences, labels: labels, perturbation: Perturbation(norm: .linf))
         let full = try fullRadii(url, model: model, runs: runs)

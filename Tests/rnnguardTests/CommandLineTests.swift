@@ -174,6 +174,14 @@ struct CommandLineTests {
         weights[weights.count - 1] ^= 1
         try weights.write(to: folder.appendingPathComponent("model.safetensors"))
         #expect(try fullRadii(["--inputs", "2"]) == "searched now (full-radii.json was computed on another model)")
+        // A fixture with the original POPQORN's radii keeps its speed-and-tightness row beside the targets.
+        try #"{"results": [{"radius": {"inf": 0.02}, "seconds": {"inf": 1.0}}]}"#.write(
+            to: folder.appendingPathComponent("reference.json"), atomically: true, encoding: .utf8)
+        let both = try rnnguard(["bench", "--models", folder.path, "--norms", "inf", "--inputs", "1"])
+        #expect(both.status == 0, "\(both.stderr)")
+        let lines = both.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix(folder.lastPathComponent) && $0.contains(" inf ") }, "\(both.stdout)")
+        #expect(lines.contains { $0.hasPrefix("W1 digits, RNN") }, "\(both.stdout)")
     }
 
     /// `bench --methods` measuring decisions alone (`--typical-radius`) on held-out inputs, with and
